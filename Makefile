@@ -1,0 +1,33 @@
+# Scribe: `make run` starts everything locally, `make test` runs the whole suite.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS ?= never
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV := .venv/bin
+
+.PHONY: install run test lint format migrate worker api flower emulator bench chaos clean
+
+install: ## create .venv and install locked dependencies (bootstraps uv)
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+migrate: install
+	$(VENV)/alembic upgrade head
+
+run: install ## API :8000, worker, Flower :5555 (+ provider emulator :8765 when no keys)
+	@$(VENV)/python -m services.devrun
+
+test: install ## the whole suite (PostgreSQL/Redis tests run when TEST_DATABASE_URL / TEST_REDIS_URL are set)
+	$(VENV)/pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy .
+
+format: install
+	$(VENV)/ruff format .
+	$(VENV)/ruff check --fix .
+
+clean:
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache

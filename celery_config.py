@@ -1,0 +1,64 @@
+"""The Celery app: Redis when configured, otherwise an embedded broker that needs no server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu import Queue
+
+from config.settings import get_settings
+
+EMAIL_QUEUE = "email_default"
+
+
+def _broker_transport_options() -> dict[str, Any]:
+    settings = get_settings()
+    if settings.broker_url.startswith("filesystem://"):
+        folder = settings.broker_folder
+        for sub in ("queue", "processed", "control"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        return {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+    # Redis redelivers an unacked message after the visibility timeout: keep it above the task limit.
+    return {"visibility_timeout": settings.task_time_limit_seconds * 2 + 60}
+
+
+def create_celery_app() -> Celery:
+    settings = get_settings()
+    if settings.result_backend.startswith("db+sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = Celery(
+        "scribe", broker=settings.broker_url, backend=settings.result_backend, include=["tasks.email_tasks"]
+    )
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=EMAIL_QUEUE,
+        task_queues=[Queue(EMAIL_QUEUE), Queue("celery")],
+        task_routes={"tasks.email_tasks.*": {"queue": EMAIL_QUEUE}},
+        task_time_limit=settings.task_time_limit_seconds + 30,
+        task_soft_time_limit=settings.task_time_limit_seconds,
+        task_track_started=True,
+        result_expires=24 * 3600,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=_broker_transport_options(),
+        timezone="UTC",
+        enable_utc=True,
+    )
+    return app
+
+
+celery_app = create_celery_app()

@@ -1,0 +1,171 @@
+"""One settings object for the API, the worker, the CLI and the emulator (SPEC §3)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import quote_plus
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Known-unsafe values: production refuses to start with any of them.
+DEV_JWT_SECRET = "scribe-local-development-secret-not-for-production"
+EMULATOR_API_KEY = "scribe-emulator-key"
+DEFAULT_EMULATOR_URL = "http://127.0.0.1:8765"
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    environment: Literal["development", "test", "production"] = "development"
+    version: str = "0.1.0"
+
+    database_url: str | None = None
+    db_user: str | None = None
+    db_password: str | None = None
+    db_host: str | None = None
+    db_port: int = 5432
+    db_name: str = "postgres"
+    data_dir: Path = Path("./data")
+
+    redis_url: str | None = None
+    celery_broker_url: str | None = None
+    celery_result_backend: str | None = None
+
+    supabase_url: str | None = None
+    supabase_jwt_secret: str | None = None
+    jwt_audience: str = "authenticated"
+    jwks_cache_seconds: int = 600
+    jwks_timeout_seconds: float = 5.0
+    admin_emails: CommaList = Field(default_factory=list)
+    allowed_origins: CommaList = Field(default_factory=lambda: ["http://localhost:3000"])
+
+    anthropic_api_key: str | None = None
+    anthropic_base_url: str | None = None
+    exa_api_key: str | None = None
+    exa_base_url: str = "https://api.exa.ai"
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+
+    template_parser_model: str = "anthropic:claude-haiku-4-5"
+    research_summarizer_model: str = "anthropic:claude-haiku-4-5"
+    email_composer_model: str = "anthropic:claude-sonnet-4-5"
+    template_generator_model: str = "anthropic:claude-sonnet-4-5"
+
+    scribe_providers: Literal["live", "local"] | None = None
+    emulator_url: str = DEFAULT_EMULATOR_URL
+
+    logfire_token: str | None = None
+    chromium_path: str = "/usr/bin/chromium"
+    template_generation_limit: int = 5
+
+    worker_concurrency: int = 4
+    task_time_limit_seconds: int = 180
+    agent_timeout_seconds: float = 60.0
+    max_attempts: int = 3
+
+    @field_validator("admin_emails", "allowed_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_providers(self) -> Settings:
+        if self.scribe_providers is None:
+            has_keys = bool(self.anthropic_api_key and self.exa_api_key)
+            self.scribe_providers = "live" if has_keys or self.environment == "production" else "local"
+        if self.scribe_providers == "local":
+            # The emulator stands in for every provider: same SDKs, other base URLs.
+            base = self.emulator_url.rstrip("/")
+            self.anthropic_api_key = self.anthropic_api_key or EMULATOR_API_KEY
+            self.anthropic_base_url = base
+            self.exa_api_key = self.exa_api_key or EMULATOR_API_KEY
+            self.exa_base_url = base
+            self.arxiv_api_url = f"{base}/api/query"
+        if self.environment != "production" and not self.supabase_jwt_secret and not self.supabase_url:
+            self.supabase_jwt_secret = DEV_JWT_SECRET
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        if self.supabase_jwt_secret == DEV_JWT_SECRET:
+            raise ValueError("SUPABASE_JWT_SECRET is the development secret; set the project's real secret")
+        if not self.supabase_url and not self.supabase_jwt_secret:
+            raise ValueError("SUPABASE_URL (JWKS) or SUPABASE_JWT_SECRET is required in production")
+        if self.scribe_providers == "live":
+            for name in ("anthropic_api_key", "exa_api_key"):
+                if not getattr(self, name) or getattr(self, name) == EMULATOR_API_KEY:
+                    raise ValueError(f"{name.upper()} is required when SCRIBE_PROVIDERS=live")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgres://"):
+                url = "postgresql://" + url.removeprefix("postgres://")
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        if self.db_host and self.db_user:
+            password = quote_plus(self.db_password or "")
+            return (
+                f"postgresql+psycopg://{quote_plus(self.db_user)}:{password}@{self.db_host}:{self.db_port}"
+                f"/{self.db_name}?sslmode=require"
+            )
+        return f"sqlite:///{(self.data_dir / 'scribe.db').as_posix()}"
+
+    @property
+    def uses_transaction_pooler(self) -> bool:
+        """Supabase's transaction pooler (6543) cannot keep session state, so no client-side pool."""
+        return ":6543/" in self.sqlalchemy_url
+
+    @property
+    def broker_url(self) -> str:
+        if self.celery_broker_url:
+            return self.celery_broker_url
+        if self.redis_url:
+            return self.redis_url
+        return "filesystem://"
+
+    @property
+    def result_backend(self) -> str:
+        if self.celery_result_backend:
+            return self.celery_result_backend
+        if self.redis_url:
+            return self.redis_url
+        return f"db+sqlite:///{(self.data_dir / 'celery-results.sqlite').resolve().as_posix()}"
+
+    @property
+    def broker_folder(self) -> Path:
+        return (self.data_dir / "broker").resolve()
+
+    @property
+    def jwks_url(self) -> str | None:
+        return f"{self.supabase_url.rstrip('/')}/auth/v1/.well-known/jwks.json" if self.supabase_url else None
+
+    @property
+    def jwt_issuer(self) -> str | None:
+        return f"{self.supabase_url.rstrip('/')}/auth/v1" if self.supabase_url else None
+
+    @property
+    def resume_origins(self) -> list[str]:
+        return [f"{self.supabase_url.rstrip('/')}/storage/v1/"] if self.supabase_url else []
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Load settings once; a bad or missing variable exits with one line naming it."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]).upper() or "settings"
+        raise SystemExit(f"scribe: configuration error in {name}: {first['msg']}") from None

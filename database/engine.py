@@ -1,0 +1,68 @@
+"""The one engine and session factory of the process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from config.settings import get_settings
+
+
+def build_engine(url: str, *, transaction_pooler: bool = False) -> Engine:
+    """Create an engine with the right pool and pragmas for the URL's backend."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if transaction_pooler:
+        # pgbouncer in transaction mode: no client pool and no server-side prepared statements.
+        kwargs["poolclass"] = NullPool
+        kwargs["connect_args"] = {"prepare_threshold": None}
+    else:
+        kwargs.update(pool_size=5, max_overflow=10, pool_recycle=1800)
+    kwargs.setdefault("connect_args", {})["connect_timeout"] = 5
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@lru_cache
+def get_engine() -> Engine:
+    settings = get_settings()
+    return build_engine(settings.sqlalchemy_url, transaction_pooler=settings.uses_transaction_pooler)
+
+
+@lru_cache
+def get_sessionmaker() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session for work outside a request (tasks, CLI); the caller commits."""
+    session = get_sessionmaker()()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

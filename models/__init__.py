@@ -1,0 +1,9 @@
+"""All tables, imported so that Alembic and the app see one metadata."""
+
+from models.base import Base
+from models.email import Email
+from models.queue_item import QueueItem, QueueStatus
+from models.template import Template
+from models.user import User
+
+__all__ = ["Base", "Email", "QueueItem", "QueueStatus", "Template", "User"]

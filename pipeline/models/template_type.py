@@ -1,0 +1,7 @@
+import enum
+
+
+class TemplateType(enum.StrEnum):
+    RESEARCH = "research"
+    BOOK = "book"
+    GENERAL = "general"
