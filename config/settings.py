@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # Known-unsafe values: production refuses to start with any of them.
 DEV_JWT_SECRET = "scribe-local-development-secret-not-for-production"
 EMULATOR_API_KEY = "scribe-emulator-key"
+# Expected `iss` when SUPABASE_URL is unset: dev tokens carry it, so `iss` is still required and checked.
+LOCAL_JWT_ISSUER = "scribe-local"
 DEFAULT_EMULATOR_URL = "http://127.0.0.1:8765"
 
 CommaList = Annotated[list[str], NoDecode]
@@ -41,6 +43,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "authenticated"
     jwks_cache_seconds: int = 600
     jwks_timeout_seconds: float = 5.0
+    # Lowest interval between JWKS fetches on unknown `kid`s or failures: junk tokens can't hammer the JWKS.
+    jwks_refresh_cooldown_seconds: float = 30.0
+    jwt_leeway_seconds: int = 30
+    local_jwt_issuer: str = LOCAL_JWT_ISSUER
     admin_emails: CommaList = Field(default_factory=list)
     allowed_origins: CommaList = Field(default_factory=lambda: ["http://localhost:3000"])
 
@@ -152,8 +158,9 @@ class Settings(BaseSettings):
         return f"{self.supabase_url.rstrip('/')}/auth/v1/.well-known/jwks.json" if self.supabase_url else None
 
     @property
-    def jwt_issuer(self) -> str | None:
-        return f"{self.supabase_url.rstrip('/')}/auth/v1" if self.supabase_url else None
+    def jwt_issuer(self) -> str:
+        """The `iss` accepted tokens must carry: Supabase Auth's, or the local one without SUPABASE_URL."""
+        return f"{self.supabase_url.rstrip('/')}/auth/v1" if self.supabase_url else self.local_jwt_issuer
 
     @property
     def resume_origins(self) -> list[str]:
