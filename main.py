@@ -1,1 +1,88 @@
-print()
+"""The FastAPI app: routers, middleware, error translation, /health."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from api.routes import admin, email, queue, user
+from config.settings import get_settings
+from database.health import broker_is_up, database_is_up
+from schemas.health import Health
+from services.errors import ScribeError
+
+log = logging.getLogger("scribe.api")
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    from database.engine import get_engine
+
+    get_engine().dispose()
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    public_docs = settings.environment != "production"
+    app = FastAPI(
+        title="Scribe",
+        version=settings.version,
+        summary="Researched, verified academic cold emails.",
+        lifespan=lifespan,
+        docs_url="/docs" if public_docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if public_docs else None,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
+    )
+
+    @app.exception_handler(ScribeError)
+    async def scribe_error(_request: Request, exc: ScribeError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc.orig).__name__)
+        return JSONResponse({"detail": "Database unavailable; try again shortly"}, status_code=503)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        log.exception("database error")
+        return JSONResponse({"detail": "Internal database error"}, status_code=500)
+
+    @app.get("/health", response_model=Health, tags=["system"], responses={503: {"model": Health}})
+    async def health() -> JSONResponse:
+        """200 when the database and the broker answer, 503 (same shape) when not."""
+        database = await run_in_threadpool(database_is_up)
+        broker = await run_in_threadpool(broker_is_up)
+        body = Health(
+            status="ok" if database and broker else "degraded",
+            database="up" if database else "down",
+            broker="up" if broker else "down",
+            version=settings.version,
+            timestamp=datetime.now(UTC),
+        )
+        return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.status == "ok" else 503)
+
+    app.include_router(user.router)
+    app.include_router(email.router)
+    app.include_router(admin.router)
+    app.include_router(queue.router)
+    return app
+
+
+app = create_app()

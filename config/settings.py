@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     task_time_limit_seconds: int = 180
     agent_timeout_seconds: float = 60.0
     max_attempts: int = 3
+    stale_after_seconds: int = 240
+    rate_limit_generate_per_minute: int = 20
+    rate_limit_batch_per_minute: int = 5
+    task_expiry_seconds: int = 6 * 3600
 
     @field_validator("admin_emails", "allowed_origins", mode="before")
     @classmethod
@@ -103,8 +107,9 @@ class Settings(BaseSettings):
             return self
         if self.supabase_jwt_secret == DEV_JWT_SECRET:
             raise ValueError("SUPABASE_JWT_SECRET is the development secret; set the project's real secret")
-        if not self.supabase_url and not self.supabase_jwt_secret:
-            raise ValueError("SUPABASE_URL (JWKS) or SUPABASE_JWT_SECRET is required in production")
+        if not self.supabase_url:
+            # Also needed with the HS256 secret: Supabase's tokens carry iss = {SUPABASE_URL}/auth/v1.
+            raise ValueError("SUPABASE_URL is required in production (token issuer and JWKS)")
         if self.scribe_providers == "live":
             for name in ("anthropic_api_key", "exa_api_key"):
                 if not getattr(self, name) or getattr(self, name) == EMULATOR_API_KEY:

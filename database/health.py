@@ -1,10 +1,13 @@
-"""Cheap liveness checks for /health and readiness probes."""
+"""Cheap liveness checks for /health."""
 
 from __future__ import annotations
+
+import os
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from config.settings import get_settings
 from database.engine import get_engine
 
 
@@ -15,3 +18,24 @@ def database_is_up() -> bool:
         return True
     except (SQLAlchemyError, OSError):
         return False
+
+
+def broker_is_up() -> bool:
+    """Redis answers PING within a second; the embedded broker's folder is writable."""
+    settings = get_settings()
+    url = settings.broker_url
+    if url.startswith(("redis://", "rediss://")):
+        import redis
+
+        try:
+            client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
+        except (redis.RedisError, OSError):
+            return False
+    if url.startswith("filesystem://"):
+        folder = settings.broker_folder / "queue"
+        return folder.is_dir() and os.access(folder, os.W_OK)
+    return True

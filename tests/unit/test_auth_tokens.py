@@ -399,7 +399,11 @@ def test_dev_token_verifies_as_the_requested_user(fresh_verifier_cache: None) ->
 
 def test_dev_token_is_refused_in_production() -> None:
     settings = Settings(
-        _env_file=None, environment="production", supabase_jwt_secret="a-real-project-secret-value-0123456789"
+        _env_file=None,
+        environment="production",
+        scribe_providers="local",
+        supabase_url="https://project.supabase.co",
+        supabase_jwt_secret="a-real-project-secret-value-0123456789",
     )
     with pytest.raises(DevTokenRefused, match="production"):
         mint_dev_token(settings=settings)

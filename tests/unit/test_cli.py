@@ -52,6 +52,8 @@ def test_dev_token_rejects_bad_options(args: list[str]) -> None:
 def test_dev_token_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("SUPABASE_JWT_SECRET", "a-real-project-secret-value-0123456789")
+    monkeypatch.setenv("SUPABASE_URL", "https://project.supabase.co")
+    monkeypatch.setenv("SCRIBE_PROVIDERS", "local")
     result = runner.invoke(app, ["dev-token"])
     assert result.exit_code == 1
     assert result.stdout == ""

@@ -64,3 +64,14 @@ def test_comma_lists_are_split() -> None:
     )
     assert settings.admin_emails == ["a@x.edu", "b@y.edu"]
     assert settings.allowed_origins == ["https://a", "https://b"]
+
+
+def test_production_needs_the_supabase_url_even_with_a_secret() -> None:
+    with pytest.raises(ValueError, match="SUPABASE_URL"):
+        Settings(
+            _env_file=None,
+            environment="production",
+            supabase_jwt_secret="a-real-project-secret-value",
+            anthropic_api_key="k",
+            exa_api_key="k",
+        )

@@ -1,0 +1,59 @@
+"""/api/queue: batches of emails, the caller's line, cancelling."""
+
+from __future__ import annotations
+
+import uuid
+from fastapi import APIRouter, status
+from fastapi.responses import JSONResponse
+
+from api.dependencies import CurrentUser, IdempotencyKey, SessionDep
+from models import QueueItem
+from schemas.common import Message
+from schemas.queue import BatchCreated, BatchRequest, QueueItemOut
+from services import queue
+from services.errors import BadRequest, Conflict, NotFound, NotInitialised, RateLimited, Unauthorized, responses
+from services.submission import submit
+
+router = APIRouter(prefix="/api/queue", tags=["queue"], responses=responses(Unauthorized, NotInitialised))
+
+@router.post(
+    "/batch",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BatchCreated,
+    responses=responses(RateLimited, Conflict),
+)
+def create_batch(
+    session: SessionDep, user: CurrentUser, body: BatchRequest, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Queue 1..100 emails with one template; a repeated Idempotency-Key returns the first answer."""
+
+    def respond(rows: list[QueueItem]) -> BatchCreated:
+        return BatchCreated(queue_item_ids=[r.id for r in rows], message=f"Queued {len(rows)} emails")
+
+    code, payload = submit(
+        session=session,
+        user=user,
+        route="batch",
+        items=[queue.NewItem(i.recipient_name, i.recipient_interest) for i in body.items],
+        email_template=body.email_template,
+        idempotency_key=idempotency_key,
+        status_code=status.HTTP_201_CREATED,
+        respond=respond,
+    )
+    return JSONResponse(payload, status_code=code)
+
+
+@router.get("/", response_model=list[QueueItemOut])
+def list_queue(session: SessionDep, user: CurrentUser) -> list[QueueItemOut]:
+    """The caller's items of the last 24 h, oldest first; `position` is the real place in line."""
+    return [
+        QueueItemOut.model_validate(item).model_copy(update={"position": position})
+        for item, position in queue.list_recent(session=session, user_id=user.id)
+    ]
+
+
+@router.delete("/{item_id}", response_model=Message, responses=responses(BadRequest, NotFound))
+def cancel_item(session: SessionDep, user: CurrentUser, item_id: uuid.UUID) -> Message:
+    """Cancel a pending item: it leaves the list and never produces an email."""
+    queue.cancel(session=session, user_id=user.id, item_id=item_id)
+    return Message(message="Queue item cancelled")

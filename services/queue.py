@@ -1,0 +1,256 @@
+"""The queue item state machine. The row is the truth; Celery only carries its id.
+
+pending -> processing -> completed | failed, and pending -> cancelled. Every transition
+is one conditional UPDATE, so a cancel, a redelivered message and a late worker can
+race without ever producing a second email or resurrecting a cancelled item.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from config.settings import get_settings
+from models import Email, QueueItem, QueueStatus, User
+from services import fair_queue
+from services.errors import BadRequest, NotFound
+from services.users import count_generation
+
+log = logging.getLogger(__name__)
+
+GENERATE_TASK = "tasks.email_tasks.generate_email_task"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class NewItem:
+    recipient_name: str
+    recipient_interest: str
+
+
+def create_items(
+    *, session: Session, user: User, items: Sequence[NewItem], email_template: str
+) -> list[QueueItem]:
+    """Insert pending rows (the caller commits, then calls `enqueue`)."""
+    batch_id = uuid.uuid4() if len(items) > 1 else None
+    now = utcnow()
+    rows = [
+        QueueItem(
+            user_id=user.id,
+            batch_id=batch_id,
+            batch_index=index,
+            recipient_name=item.recipient_name,
+            recipient_interest=item.recipient_interest,
+            email_template=email_template,
+            status=QueueStatus.PENDING,
+            created_at=now,
+        )
+        for index, item in enumerate(items)
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def enqueue(*, session: Session, item_ids: Sequence[uuid.UUID]) -> int:
+    """Send one task per committed row. A broker failure leaves rows pending for the reaper."""
+    from celery_config import EMAIL_QUEUE, celery_app
+
+    settings = get_settings()
+    sent = 0
+    for item_id in item_ids:
+        task_id = str(uuid.uuid4())
+        try:
+            celery_app.send_task(
+                GENERATE_TASK,
+                args=[str(item_id)],
+                task_id=task_id,
+                queue=EMAIL_QUEUE,
+                expires=settings.task_expiry_seconds,
+            )
+        except Exception:  # the row is durable; the reaper re-enqueues what never reached the broker
+            log.exception("enqueue failed for queue item %s", item_id)
+            continue
+        session.execute(
+            update(QueueItem)
+            .where(QueueItem.id == item_id, QueueItem.status == QueueStatus.PENDING)
+            .values(celery_task_id=task_id, enqueued_at=utcnow())
+        )
+        sent += 1
+    session.commit()
+    return sent
+
+
+def get_item(*, session: Session, user_id: uuid.UUID, item_id: uuid.UUID) -> QueueItem:
+    item = session.scalar(select(QueueItem).where(QueueItem.id == item_id, QueueItem.user_id == user_id))
+    if item is None:
+        raise NotFound("Task not found")
+    return item
+
+
+def claim_next(*, session: Session, task_id: str | None) -> QueueItem | None:
+    """Move the item at the head of the fair line to processing; None when nothing is pending.
+
+    Candidates are read without locks and taken with a conditional UPDATE, so two workers
+    racing for the same head simply fall through to the next candidate.
+    """
+    for _ in range(5):
+        candidates = fair_queue.next_candidates(session)
+        if not candidates:
+            return None
+        for item_id in candidates:
+            now = utcnow()
+            claimed = session.execute(
+                update(QueueItem)
+                .where(QueueItem.id == item_id, QueueItem.status == QueueStatus.PENDING)
+                .values(
+                    status=QueueStatus.PROCESSING,
+                    attempts=QueueItem.attempts + 1,
+                    started_at=now,
+                    heartbeat_at=now,
+                    celery_task_id=task_id,
+                    current_step=None,
+                    step_status=None,
+                    error_message=None,
+                )
+                .returning(QueueItem.id)
+            ).scalar_one_or_none()
+            session.commit()
+            if claimed is not None:
+                return session.get(QueueItem, claimed, populate_existing=True)
+    return None
+
+
+def record_progress(
+    *, session: Session, item_id: uuid.UUID, step: str, step_status: str, step_timings: dict[str, float]
+) -> None:
+    """Publish progress for polling; doubles as the heartbeat."""
+    session.execute(
+        update(QueueItem)
+        .where(QueueItem.id == item_id, QueueItem.status == QueueStatus.PROCESSING)
+        .values(current_step=step, step_status=step_status, step_timings=step_timings, heartbeat_at=utcnow())
+    )
+    session.commit()
+
+
+def complete(
+    *,
+    session: Session,
+    item: QueueItem,
+    email_message: str,
+    template_type: str,
+    metadata: dict[str, Any],
+    is_confident: bool,
+    step_timings: dict[str, float],
+) -> Email | None:
+    """One transaction: the email, the user's count and the terminal state — or nothing at all."""
+    now = utcnow()
+    email_id = uuid.uuid4()
+    owned = session.execute(
+        update(QueueItem)
+        .where(
+            QueueItem.id == item.id,
+            QueueItem.status == QueueStatus.PROCESSING,
+            QueueItem.celery_task_id == item.celery_task_id,
+        )
+        .values(
+            status=QueueStatus.COMPLETED,
+            email_id=email_id,
+            completed_at=now,
+            heartbeat_at=now,
+            current_step=None,
+            step_status="completed",
+            step_timings=step_timings,
+        )
+        .returning(QueueItem.id)
+    ).scalar_one_or_none()
+    if owned is None:  # cancelled, failed by the reaper, or claimed by a newer delivery
+        session.rollback()
+        return None
+    email = Email(
+        id=email_id,
+        user_id=item.user_id,
+        queue_item_id=item.id,
+        recipient_name=item.recipient_name,
+        recipient_interest=item.recipient_interest,
+        email_message=email_message,
+        template_type=template_type,
+        email_metadata=metadata,
+        is_confident=is_confident,
+        displayed=True,
+        created_at=now,
+    )
+    session.add(email)
+    count_generation(session=session, user_id=item.user_id)
+    session.commit()
+    return email
+
+
+def fail(
+    *,
+    session: Session,
+    item: QueueItem,
+    message: str,
+    error_type: str,
+    failed_step: str | None,
+) -> bool:
+    """Terminal failure with a readable reason, unless the row moved on meanwhile."""
+    failed = session.execute(
+        update(QueueItem)
+        .where(
+            QueueItem.id == item.id,
+            QueueItem.status == QueueStatus.PROCESSING,
+            QueueItem.celery_task_id == item.celery_task_id,
+        )
+        .values(
+            status=QueueStatus.FAILED,
+            error_message=message[:2000],
+            error_type=error_type,
+            failed_step=failed_step,
+            completed_at=utcnow(),
+        )
+        .returning(QueueItem.id)
+    ).scalar_one_or_none()
+    session.commit()
+    return failed is not None
+
+
+def cancel(*, session: Session, user_id: uuid.UUID, item_id: uuid.UUID) -> None:
+    """Cancel a pending item; the conditional update makes a cancel win over a late worker."""
+    item = get_item(session=session, user_id=user_id, item_id=item_id)
+    cancelled = session.execute(
+        update(QueueItem)
+        .where(QueueItem.id == item.id, QueueItem.status == QueueStatus.PENDING)
+        .values(status=QueueStatus.CANCELLED, completed_at=utcnow())
+        .returning(QueueItem.id)
+    ).scalar_one_or_none()
+    if cancelled is None:
+        session.rollback()
+        raise BadRequest(f"Only pending items can be cancelled; this one is {item.status}")
+    session.commit()
+
+
+def list_recent(*, session: Session, user_id: uuid.UUID, hours: int = 24) -> list[tuple[QueueItem, int | None]]:
+    """The caller's visible items of the last `hours`, oldest first, with their place in line."""
+    since = utcnow() - timedelta(hours=hours)
+    items = session.scalars(
+        select(QueueItem)
+        .where(
+            QueueItem.user_id == user_id,
+            QueueItem.created_at >= since,
+            QueueItem.status != QueueStatus.CANCELLED,
+        )
+        .order_by(QueueItem.created_at, QueueItem.batch_index, QueueItem.id)
+    ).all()
+    positions = fair_queue.positions_for(session, user_id) if items else {}
+    return [(item, positions.get(item.id)) for item in items]

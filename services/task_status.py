@@ -1,0 +1,39 @@
+"""Translate a queue item into the frontend's task-status shape (Celery-style states)."""
+
+from __future__ import annotations
+
+from models import QueueItem, QueueStatus
+from schemas.email import TaskError, TaskState, TaskStatus
+
+STATE = {
+    QueueStatus.PENDING: "PENDING",
+    QueueStatus.PROCESSING: "STARTED",
+    QueueStatus.COMPLETED: "SUCCESS",
+    QueueStatus.FAILED: "FAILURE",
+    QueueStatus.CANCELLED: "FAILURE",
+}
+
+
+def task_status(item: QueueItem) -> TaskStatus:
+    state: TaskState = STATE[QueueStatus(item.status)]  # type: ignore[assignment]
+    timings = item.step_timings or {}
+    if item.status == QueueStatus.COMPLETED:
+        return TaskStatus(
+            task_id=item.id,
+            status=state,
+            result={"email_id": str(item.email_id), "step_timings": timings, "current_step": None},
+        )
+    if item.status == QueueStatus.FAILED:
+        error = TaskError(
+            message=item.error_message or "Generation failed",
+            type=item.error_type or "error",
+            failed_step=item.failed_step,
+        )
+        return TaskStatus(task_id=item.id, status=state, error=error)
+    if item.status == QueueStatus.CANCELLED:
+        error = TaskError(message="Cancelled before it started", type="cancelled")
+        return TaskStatus(task_id=item.id, status=state, error=error)
+    result = None
+    if item.status == QueueStatus.PROCESSING:
+        result = {"current_step": item.current_step, "step_status": item.step_status, "step_timings": timings}
+    return TaskStatus(task_id=item.id, status=state, result=result)

@@ -1,0 +1,28 @@
+"""User rules: initialisation (idempotent), profile edits."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models import User
+
+
+def init_user(*, session: Session, user_id: uuid.UUID, email: str, display_name: str | None) -> User:
+    """Create the caller's row once; a repeated or concurrent call returns the existing row."""
+    values = {"id": user_id, "email": email, "display_name": display_name}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(User).values(**values).on_conflict_do_nothing(index_elements=["id"]))
+    user = session.scalars(
+        select(User).where(User.id == user_id).execution_options(populate_existing=True)
+    ).one()
+    return user
+
+
+def count_generation(*, session: Session, user_id: uuid.UUID) -> None:
+    """Atomic increment: concurrent workers never lose a count."""
+    session.execute(update(User).where(User.id == user_id).values(generation_count=User.generation_count + 1))
