@@ -1,0 +1,85 @@
+"""The line is round-robin between users and work-conserving; positions match claim order."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from models import QueueItem, QueueStatus, User
+from services import fair_queue, queue
+
+
+def add_user(session: Session, name: str) -> User:
+    user = User(id=uuid.uuid4(), email=f"{name}@uni.test")
+    session.add(user)
+    session.commit()
+    return user
+
+
+def submit(session: Session, user: User, count: int, prefix: str) -> list[uuid.UUID]:
+    items = [queue.NewItem(f"{prefix}{i}", "graphs") for i in range(count)]
+    rows = queue.create_items(session=session, user=user, items=items, email_template="Hi {{name}}")
+    session.commit()
+    return [row.id for row in rows]
+
+
+def claim_names(session: Session, count: int) -> list[str]:
+    names = []
+    for _ in range(count):
+        item = queue.claim_next(session=session, task_id=str(uuid.uuid4()))
+        assert item is not None
+        names.append(item.recipient_name)
+    return names
+
+
+def test_one_user_gets_every_slot_in_submitted_order(empty_db: Session) -> None:
+    alice = add_user(empty_db, "alice")
+    submit(empty_db, alice, 4, "A")
+    assert claim_names(empty_db, 4) == ["A0", "A1", "A2", "A3"]
+    assert queue.claim_next(session=empty_db, task_id="t") is None
+
+
+def test_a_later_single_item_does_not_wait_behind_a_big_batch(empty_db: Session) -> None:
+    alice, bob = add_user(empty_db, "alice"), add_user(empty_db, "bob")
+    submit(empty_db, alice, 100, "A")
+    assert claim_names(empty_db, 2) == ["A0", "A1"]  # two worker slots busy with Alice
+    submit(empty_db, bob, 1, "B")
+    assert claim_names(empty_db, 2) == ["B0", "A2"]
+
+
+def test_users_alternate_while_both_have_work(empty_db: Session) -> None:
+    alice, bob = add_user(empty_db, "alice"), add_user(empty_db, "bob")
+    submit(empty_db, alice, 3, "A")
+    submit(empty_db, bob, 3, "B")
+    assert claim_names(empty_db, 6) == ["A0", "B0", "A1", "B1", "A2", "B2"]
+
+
+def test_positions_predict_the_claim_order(empty_db: Session) -> None:
+    alice, bob = add_user(empty_db, "alice"), add_user(empty_db, "bob")
+    a_ids = submit(empty_db, alice, 5, "A")
+    b_ids = submit(empty_db, bob, 2, "B")
+    positions = fair_queue.positions_for(empty_db, alice.id) | fair_queue.positions_for(empty_db, bob.id)
+    predicted = sorted(positions, key=lambda item_id: positions[item_id])
+    claimed = [queue.claim_next(session=empty_db, task_id="t") for _ in range(7)]
+    assert [item.id for item in claimed if item] == predicted
+    assert [positions[i] for i in a_ids] == sorted(positions[i] for i in a_ids)
+    assert sorted(positions.values()) == list(range(1, 8))
+    assert b_ids[0] in predicted[:2]
+
+
+def test_cancelled_items_leave_the_line(empty_db: Session) -> None:
+    alice = add_user(empty_db, "alice")
+    ids = submit(empty_db, alice, 3, "A")
+    queue.cancel(session=empty_db, user_id=alice.id, item_id=ids[0])
+    assert fair_queue.positions_for(empty_db, alice.id) == {ids[1]: 1, ids[2]: 2}
+    assert claim_names(empty_db, 2) == ["A1", "A2"]
+
+
+def test_a_cancel_wins_over_a_late_worker(empty_db: Session) -> None:
+    alice = add_user(empty_db, "alice")
+    [item_id] = submit(empty_db, alice, 1, "A")
+    queue.cancel(session=empty_db, user_id=alice.id, item_id=item_id)
+    assert queue.claim_next(session=empty_db, task_id="late") is None
+    item = empty_db.get(QueueItem, item_id, populate_existing=True)
+    assert item is not None and item.status == QueueStatus.CANCELLED
