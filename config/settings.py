@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     max_attempts: int = 3
     stale_after_seconds: int = 240
     rate_limit_generate_per_minute: int = 20
+    sse_keepalive_seconds: float = 15.0
+    sse_poll_seconds: float = 0.5
     rate_limit_batch_per_minute: int = 5
     task_expiry_seconds: int = 6 * 3600
 

@@ -6,12 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from api.dependencies import CurrentUser, IdempotencyKey, PageDep, SessionDep
+from api.dependencies import CurrentUser, IdempotencyKey, LastEventId, PageDep, SessionDep, event_stream
 from models import Email
 from schemas.email import EmailOut, EmailUpdate, GenerateRequest, TaskAccepted, TaskStatus
-from services import emails, queue
+from services import emails, events, queue
 from services.errors import Conflict, NotFound, NotInitialised, RateLimited, Unauthorized, responses
 from services.submission import submit
 from services.task_status import task_status
@@ -46,6 +46,20 @@ def generate_email(
 def read_status(session: SessionDep, user: CurrentUser, task_id: uuid.UUID) -> TaskStatus:
     """The task's state, read from its queue item (correct for as long as the item exists)."""
     return task_status(queue.get_item(session=session, user_id=user.id, item_id=task_id))
+
+
+@router.get(
+    "/status/{task_id}/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **responses(NotFound)},
+)
+def stream_status(
+    session: SessionDep, user: CurrentUser, task_id: uuid.UUID, last_event_id: LastEventId = None
+) -> StreamingResponse:
+    """Server-Sent Events: a `status` event per change (same body as the status route); ends on
+    SUCCESS or FAILURE; `: keep-alive` comments while idle; resumes after Last-Event-ID."""
+    queue.get_item(session=session, user_id=user.id, item_id=task_id)
+    return event_stream(events.task_events(user_id=user.id, item_id=task_id, last_event_id=last_event_id))
 
 
 @router.get("/", response_model=list[EmailOut])

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import uuid
 from fastapi import APIRouter, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from api.dependencies import CurrentUser, IdempotencyKey, SessionDep
+from api.dependencies import CurrentUser, IdempotencyKey, LastEventId, SessionDep, event_stream
 from models import QueueItem
 from schemas.common import Message
 from schemas.queue import BatchCreated, BatchRequest, QueueItemOut
-from services import queue
-from services.errors import BadRequest, Conflict, NotFound, NotInitialised, RateLimited, Unauthorized, responses
+from services import events, queue
+from services.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    NotInitialised,
+    RateLimited,
+    Unauthorized,
+    responses,
+)
 from services.submission import submit
 
 router = APIRouter(prefix="/api/queue", tags=["queue"], responses=responses(Unauthorized, NotInitialised))
+
 
 @router.post(
     "/batch",
@@ -50,6 +59,15 @@ def list_queue(session: SessionDep, user: CurrentUser) -> list[QueueItemOut]:
         QueueItemOut.model_validate(item).model_copy(update={"position": position})
         for item, position in queue.list_recent(session=session, user_id=user.id)
     ]
+
+
+@router.get(
+    "/stream", response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}}
+)
+def stream_queue(user: CurrentUser, last_event_id: LastEventId = None) -> StreamingResponse:
+    """Server-Sent Events: a `queue` event (same body as GET /api/queue/) whenever it changes;
+    ends when nothing is pending or processing; resumes after Last-Event-ID."""
+    return event_stream(events.queue_events(user_id=user.id, last_event_id=last_event_id))
 
 
 @router.delete("/{item_id}", response_model=Message, responses=responses(BadRequest, NotFound))
