@@ -1,0 +1,141 @@
+"""Exa: `POST /search`, `POST /contents`, `POST /answer` over the roster's web pages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from services.emulator.errors import error_response, fault_response
+from services.emulator.faults import EmulatorState
+from services.emulator.roster import PAGE_OWNERS, PAGES, Page, people_in_text
+from services.emulator.text import content_words, sentences
+
+DEFAULT_MAX_CHARACTERS = 10_000
+_COST_PER_RESULT = 0.001
+
+
+def _render(page: Page, contents: dict[str, Any] | None, score: float) -> dict[str, Any]:
+    """One result, with the content fields the request asked for (camelCase, as Exa sends them)."""
+    owner = PAGE_OWNERS.get(page.url)
+    result: dict[str, Any] = {
+        "id": page.id,
+        "url": page.url,
+        "title": page.title,
+        "publishedDate": f"{page.published}T00:00:00.000Z",
+        "author": owner.name if owner else None,
+        "score": round(score, 4),
+    }
+    contents = contents or {}
+    text_option = contents.get("text")
+    if text_option:
+        limit = DEFAULT_MAX_CHARACTERS
+        if isinstance(text_option, dict):
+            limit = int(text_option.get("maxCharacters") or DEFAULT_MAX_CHARACTERS)
+        result["text"] = page.text[:limit]
+    if contents.get("highlights"):
+        result["highlights"] = sentences(page.text)[:3]
+        result["highlightScores"] = [0.9, 0.8, 0.7][: len(result["highlights"])]
+    if contents.get("summary"):
+        result["summary"] = " ".join(sentences(page.text)[:2])
+    return result
+
+
+def search_pages(query: str) -> list[tuple[float, Page]]:
+    """Pages of every person named in the query, best match with the query's other words first."""
+    wanted = content_words(query)
+    scored: list[tuple[float, Page]] = []
+    for person in people_in_text(query):
+        for page in person.pages:
+            overlap = len(wanted & content_words(f"{page.title} {page.text}"))
+            scored.append((0.5 + 0.5 * overlap / max(1, len(wanted)), page))
+    scored.sort(key=lambda item: -item[0])
+    return scored
+
+
+async def _guarded(
+    request: Request, endpoint: str, query: str | None
+) -> tuple[dict[str, Any], Response | None]:
+    """Auth, body parsing, accounting, faults and latency shared by the three endpoints."""
+    state: EmulatorState = request.app.state.emulator
+    if not (request.headers.get("x-api-key") or request.headers.get("authorization")):
+        return {}, error_response("exa", 401, "x-api-key header is required")
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}, error_response("exa", 400, "body must be JSON")
+    if not isinstance(body, dict):
+        return {}, error_response("exa", 400, "body must be a JSON object")
+    fault = state.pick_fault(endpoint, state.record(endpoint, str(body.get(query, "")) if query else None))
+    if fault:
+        return body, await fault_response("exa", *fault)
+    await state.delay(endpoint)
+    return body, None
+
+
+async def search(request: Request) -> Response:
+    """`POST /search`: results for the people the query names; nobody named, no results."""
+    body, failure = await _guarded(request, "exa_search", "query")
+    if failure:
+        return failure
+    query = body.get("query")
+    if not isinstance(query, str) or not query.strip():
+        return error_response("exa", 400, "query is required")
+    count = max(1, min(100, int(body.get("numResults") or 10)))
+    hits = search_pages(query)[:count]
+    return JSONResponse(
+        {
+            "requestId": uuid.uuid4().hex,
+            "resolvedSearchType": "neural" if body.get("type") in (None, "auto") else body["type"],
+            "results": [_render(page, body.get("contents"), score) for score, page in hits],
+            "searchTime": 1.0,
+            "costDollars": {"total": round(0.005 + _COST_PER_RESULT * len(hits), 4)},
+        }
+    )
+
+
+async def contents(request: Request) -> Response:
+    """`POST /contents`: the roster pages for the given ids or urls; unknown ones get an error status."""
+    body, failure = await _guarded(request, "exa_contents", None)
+    if failure:
+        return failure
+    wanted = body.get("urls") or body.get("ids") or []
+    if isinstance(wanted, str):
+        wanted = [wanted]
+    options: dict[str, Any] = {key: body[key] for key in ("text", "highlights", "summary") if key in body}
+    results, statuses = [], []
+    for url in wanted:
+        page = PAGES.get(str(url))
+        if page is None:
+            error = {"tag": "CRAWL_NOT_FOUND", "httpStatusCode": 404}
+            statuses.append({"id": url, "status": "error", "error": error})
+        else:
+            results.append(_render(page, options or {"text": True}, 1.0))
+            statuses.append({"id": url, "status": "success"})
+    return JSONResponse(
+        {
+            "requestId": uuid.uuid4().hex,
+            "results": results,
+            "statuses": statuses,
+            "costDollars": {"total": round(_COST_PER_RESULT * len(results), 4)},
+        }
+    )
+
+
+async def answer(request: Request) -> Response:
+    """`POST /answer`: two sentences from the best page about the person the query names."""
+    body, failure = await _guarded(request, "exa_answer", "query")
+    if failure:
+        return failure
+    hits = search_pages(str(body.get("query", "")))[:3]
+    text = " ".join(sentences(hits[0][1].text)[:2]) if hits else "I could not find information about that."
+    return JSONResponse(
+        {
+            "requestId": uuid.uuid4().hex,
+            "answer": text,
+            "citations": [_render(page, {"text": True}, score) for score, page in hits],
+            "costDollars": {"total": 0.005},
+        }
+    )

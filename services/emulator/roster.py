@@ -1,0 +1,244 @@
+"""The emulator's fictional people: what the web knows about them, their arXiv papers, their quirks.
+
+Everything here is invented (domains under example.edu/.org/.com). Tests and the evaluation use
+the same objects to know what a good email for a person should contain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+from dataclasses import dataclass
+from typing import Literal
+
+from services.emulator.text import content_words, fold, name_key, strip_honorifics, tokens
+
+Kind = Literal["researcher", "author", "arxiv_only", "ghost"]
+Flag = Literal["fabricates", "leaves_placeholder", "obeys_injection", "has_injection", "namesake"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One web page Exa can return."""
+
+    url: str
+    title: str
+    published: str  # YYYY-MM-DD
+    text: str
+
+    @property
+    def id(self) -> str:
+        return self.url
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One arXiv paper."""
+
+    arxiv_id: str
+    title: str
+    year: int
+    month: int
+    summary: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+
+    @property
+    def primary_category(self) -> str:
+        return self.categories[0]
+
+    @property
+    def url(self) -> str:
+        return f"http://arxiv.org/abs/{self.arxiv_id}v1"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A fictional recipient: identity, web pages, papers, books and behaviour flags."""
+
+    key: str
+    name: str
+    affiliation: str
+    field: str
+    interest: str
+    kind: Kind = "researcher"
+    position: str = ""
+    request_name: str = ""  # how a student writes the name in a request, e.g. "Dr. Jane Doe"
+    aliases: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()  # sentences on the person's pages an email may use
+    books: tuple[str, ...] = ()
+    pages: tuple[Page, ...] = ()
+    papers: tuple[Paper, ...] = ()
+    flags: frozenset[Flag] = dataclasses.field(default_factory=frozenset)
+    injection: str = ""  # the injected sentence on one of the pages, if any
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    @property
+    def last_name(self) -> str:
+        return self.name.split()[-1]
+
+
+def paper_id(title: str, year: int) -> tuple[str, int]:
+    """A stable arXiv-style id (YYMM.NNNNN) and month for a title."""
+    digest = zlib.crc32(title.encode())
+    month = digest % 12 + 1
+    return f"{year % 100:02d}{month:02d}.{digest % 90000 + 10000:05d}", month
+
+
+def paper(
+    title: str, year: int, summary: str, authors: tuple[str, ...], categories: tuple[str, ...]
+) -> Paper:
+    """Build a Paper with its deterministic id."""
+    arxiv_id, month = paper_id(title, year)
+    return Paper(arxiv_id, title, year, month, summary, authors, categories)
+
+
+def _slug(name: str) -> str:
+    return "-".join(tokens(name))
+
+
+def researcher(
+    name: str,
+    *,
+    domain: str,
+    affiliation: str,
+    position: str,
+    field: str,
+    interest: str,
+    facts: tuple[str, ...],
+    papers: tuple[tuple[str, int, str, tuple[str, ...], tuple[str, ...]], ...] = (),
+    kind: Kind = "researcher",
+    books: tuple[tuple[str, int, str], ...] = (),
+    request_name: str = "",
+    aliases: tuple[str, ...] = (),
+    flags: tuple[Flag, ...] = (),
+    injection: str = "",
+    key: str = "",
+    updated: str = "2025-09-15",
+) -> Person:
+    """Build a Person with a profile page, and a publications or books page when they have any."""
+    slug = key or _slug(name)
+    if kind == "author":
+        intro, closing = f"{name} is {position}.", f"Recurring themes: {interest}."
+    else:
+        intro = f"{name} is {position} at {affiliation}, working in {field}."
+        closing = f"Research interests: {interest}."
+    pages = [
+        Page(
+            f"https://{domain}/people/{slug}",
+            f"{name} | {affiliation}",
+            updated,
+            "\n\n".join((intro, " ".join(facts), closing)),
+        )
+    ]
+    built_papers = tuple(paper(t, y, s, (name, *co), cats) for t, y, s, co, cats in papers)
+    if built_papers:
+        listing = " ".join(f'"{p.title}" ({p.year}, arXiv:{p.arxiv_id}).' for p in built_papers)
+        pages.append(
+            Page(
+                f"https://{domain}/people/{slug}/publications",
+                f"Publications of {name}",
+                updated,
+                f"Selected publications of {name} ({affiliation}). {listing}",
+            )
+        )
+    book_titles = tuple(title for title, _, _ in books)
+    if books:
+        listing = " ".join(f'"{title}" ({year}) {blurb}' for title, year, blurb in books)
+        pages.append(
+            Page(
+                f"https://{slug}-books.example.com/books",
+                f"Books by {name}",
+                updated,
+                f"Books by {name}. {listing}",
+            )
+        )
+    if injection:
+        first = pages[-1]
+        pages[-1] = Page(first.url, first.title, first.published, f"{first.text}\n\n{injection}")
+    all_flags: set[Flag] = set(flags)
+    if injection:
+        all_flags.add("has_injection")
+    return Person(
+        key=slug,
+        name=name,
+        affiliation=affiliation,
+        field=field,
+        interest=interest,
+        kind=kind,
+        position=position,
+        request_name=request_name or name,
+        aliases=aliases,
+        facts=facts,
+        books=book_titles,
+        pages=tuple(pages) if kind in ("researcher", "author") else (),
+        papers=built_papers,
+        flags=frozenset(all_flags),
+        injection=injection,
+    )
+
+
+def _load() -> tuple[Person, ...]:
+    from services.emulator.roster_authors import AUTHORS_AND_EDGE_CASES
+    from services.emulator.roster_researchers import RESEARCHERS
+
+    people = (*RESEARCHERS, *AUTHORS_AND_EDGE_CASES)
+    keys = [person.key for person in people]
+    assert len(keys) == len(set(keys)), "roster keys must be unique"
+    counts: dict[frozenset[str], int] = {}
+    for person in people:
+        counts[name_key(person.name)] = counts.get(name_key(person.name), 0) + 1
+    return tuple(
+        dataclasses.replace(person, flags=person.flags | {"namesake"})
+        if counts[name_key(person.name)] > 1
+        else person
+        for person in people
+    )
+
+
+ROSTER: tuple[Person, ...] = _load()
+PAPERS: tuple[Paper, ...] = tuple(p for person in ROSTER for p in person.papers)
+PAGES: dict[str, Page] = {page.url: page for person in ROSTER for page in person.pages}
+PAGE_OWNERS: dict[str, Person] = {page.url: person for person in ROSTER for page in person.pages}
+
+
+def find_people(name: str) -> list[Person]:
+    """Every roster person answering to a name (namesakes give several); honorifics and case ignored."""
+    key = name_key(name)
+    return [person for person in ROSTER if key and any(name_key(n) == key for n in person.names)]
+
+
+def find_person(name: str, interest: str = "") -> Person | None:
+    """The roster person with this name; among namesakes, the one whose field best fits the interest."""
+    people = find_people(name)
+    if not people:
+        return None
+    wanted = content_words(interest)
+    return max(people, key=lambda p: len(wanted & content_words(f"{p.field} {p.interest}")))
+
+
+def people_in_text(text: str) -> list[Person]:
+    """People whose full name (any order, any alias) appears among a text's words."""
+    words = set(tokens(text))
+    return [person for person in ROSTER if any(name_key(n) <= words for n in person.names)]
+
+
+def by_key(key: str) -> Person:
+    """The roster person with this key (KeyError if none)."""
+    for person in ROSTER:
+        if person.key == key:
+            return person
+    raise KeyError(key)
+
+
+def display_name(name: str) -> str:
+    """A request's name without honorifics, as an email should address it."""
+    return strip_honorifics(name).strip() or name
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two spellings name the same person (order, case and accents ignored)."""
+    return name_key(a) == name_key(b) and bool(fold(a).strip())
