@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,7 +51,7 @@ def replay(
     *, session: Session, user_id: uuid.UUID, key: str, route: str, digest: str
 ) -> tuple[int, dict[str, Any]] | None:
     """The stored first response for this key, or None if the key is new."""
-    row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key))
+    row = session.get(IdempotencyKey, (user_id, key))
     if row is None:
         return None
     if row.route != route or row.request_hash != digest:
@@ -73,6 +72,11 @@ def remember(
     """Store the response in the caller's transaction: the key commits with the work or not at all."""
     session.add(
         IdempotencyKey(
-            user_id=user_id, key=key, route=route, request_hash=digest, status_code=status_code, response=response
+            user_id=user_id,
+            key=key,
+            route=route,
+            request_hash=digest,
+            status_code=status_code,
+            response=response,
         )
     )

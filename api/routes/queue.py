@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse, StreamingResponse
 

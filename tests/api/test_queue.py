@@ -14,7 +14,16 @@ from tests.api.conftest import Caller
 from tests.api.test_email import TEMPLATE, queue_rows
 from tests.api.test_user import Z_TIME
 
-ITEM_FIELDS = {"id", "recipient_name", "status", "position", "email_id", "error_message", "current_step", "created_at"}
+ITEM_FIELDS = {
+    "id",
+    "recipient_name",
+    "status",
+    "position",
+    "email_id",
+    "error_message",
+    "current_step",
+    "created_at",
+}
 
 
 def batch(client: TestClient, caller: Caller, n: int, **headers: str) -> tuple[int, dict[str, object]]:
@@ -54,13 +63,24 @@ def test_batch_creates_items_in_submitted_order(client: TestClient, caller: Call
         {"items": [], "email_template": TEMPLATE},
         {"items": [{"recipient_name": "Al", "recipient_interest": "x"}] * 2, "email_template": TEMPLATE},
         {"items": [{"recipient_name": "A", "recipient_interest": "graphs"}], "email_template": TEMPLATE},
-        {"items": [{"recipient_name": "Ada", "recipient_interest": "graphs"}] * 101, "email_template": TEMPLATE},
-        {"items": [{"recipient_name": "Ada", "recipient_interest": "graphs"}], "email_template": "no placeholder"},
-        {"items": [{"recipient_name": "Ada", "recipient_interest": "graphs", "x": 1}], "email_template": TEMPLATE},
+        {
+            "items": [{"recipient_name": "Ada", "recipient_interest": "graphs"}] * 101,
+            "email_template": TEMPLATE,
+        },
+        {
+            "items": [{"recipient_name": "Ada", "recipient_interest": "graphs"}],
+            "email_template": "no placeholder",
+        },
+        {
+            "items": [{"recipient_name": "Ada", "recipient_interest": "graphs", "x": 1}],
+            "email_template": TEMPLATE,
+        },
         {"items": "Ada", "email_template": TEMPLATE},
     ],
 )
-def test_bad_batches_are_422_and_queue_nothing(client: TestClient, caller: Caller, body: dict[str, object]) -> None:
+def test_bad_batches_are_422_and_queue_nothing(
+    client: TestClient, caller: Caller, body: dict[str, object]
+) -> None:
     response = client.post("/api/queue/batch", json=body, headers=caller.headers)
     assert response.status_code == 422
     assert queue_rows(caller.id) == 0
@@ -126,7 +146,7 @@ def test_concurrent_requests_with_one_key_create_one_batch(client: TestClient, c
 def test_key_reused_with_another_body_is_409(client: TestClient, caller: Caller) -> None:
     key = {"Idempotency-Key": f"k-{uuid.uuid4()}"}
     batch(client, caller, 1, **key)
-    code, body = batch(client, caller, 2, **key)
+    code, _ = batch(client, caller, 2, **key)
     assert code == 409
     assert queue_rows(caller.id) == 1
 
@@ -146,7 +166,10 @@ def test_batches_are_rate_limited_with_retry_after(client: TestClient, caller: C
     assert codes == [201] * 5 + [429]
     response = client.post(
         "/api/queue/batch",
-        json={"items": [{"recipient_name": "Ada", "recipient_interest": "graphs"}], "email_template": TEMPLATE},
+        json={
+            "items": [{"recipient_name": "Ada", "recipient_interest": "graphs"}],
+            "email_template": TEMPLATE,
+        },
         headers=caller.headers,
     )
     assert response.status_code == 429
