@@ -34,7 +34,10 @@ def create_celery_app() -> Celery:
     if settings.result_backend.startswith("db+sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = Celery(
-        "scribe", broker=settings.broker_url, backend=settings.result_backend, include=["tasks.email_tasks"]
+        "scribe",
+        broker=settings.broker_url,
+        backend=settings.result_backend,
+        include=["tasks.email_tasks", "tasks.maintenance"],
     )
     app.conf.update(
         task_serializer="json",
@@ -45,7 +48,17 @@ def create_celery_app() -> Celery:
         worker_prefetch_multiplier=1,
         task_default_queue=EMAIL_QUEUE,
         task_queues=[Queue(EMAIL_QUEUE), Queue("celery")],
-        task_routes={"tasks.email_tasks.*": {"queue": EMAIL_QUEUE}},
+        task_routes={
+            "tasks.email_tasks.*": {"queue": EMAIL_QUEUE},
+            "tasks.maintenance.*": {"queue": "celery"},
+        },
+        beat_schedule={
+            "reap-queue": {
+                "task": "tasks.maintenance.reap_queue",
+                "schedule": float(settings.reaper_interval_seconds),
+                "options": {"expires": float(settings.reaper_interval_seconds)},
+            }
+        },
         task_time_limit=settings.task_time_limit_seconds + 30,
         task_soft_time_limit=settings.task_time_limit_seconds,
         task_track_started=True,

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     agent_timeout_seconds: float = 60.0
     max_attempts: int = 3
     stale_after_seconds: int = 240
+    orphan_after_seconds: int = 900
+    reaper_interval_seconds: int = 60
     rate_limit_generate_per_minute: int = 20
     sse_keepalive_seconds: float = 15.0
     sse_poll_seconds: float = 0.5
