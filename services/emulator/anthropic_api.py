@@ -89,6 +89,8 @@ async def create_message(request: Request) -> Response:
         return error_response("anthropic", 400, "body must be JSON")
     if not isinstance(body, dict) or not body.get("model") or not isinstance(body.get("messages"), list):
         return error_response("anthropic", 400, "model and messages are required")
+    if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] < 1:
+        return error_response("anthropic", 400, "max_tokens: Field required (a positive integer)")
     prompt = prompt_text(body)
     tool = output_tool(body)
     schema: dict[str, Any] = tool["input_schema"] if tool else {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -55,6 +56,17 @@ def search_pages(query: str) -> list[tuple[float, Page]]:
     return scored
 
 
+def _domain_allowed(url: str, body: dict[str, Any]) -> bool:
+    host = urlsplit(url).hostname or ""
+
+    def listed(domains: Any) -> bool:
+        return any(host == d or host.endswith(f".{d}") for d in domains or [])
+
+    return (not body.get("includeDomains") or listed(body["includeDomains"])) and not listed(
+        body.get("excludeDomains")
+    )
+
+
 async def _guarded(
     request: Request, endpoint: str, query: str | None
 ) -> tuple[dict[str, Any], Response | None]:
@@ -84,7 +96,7 @@ async def search(request: Request) -> Response:
     if not isinstance(query, str) or not query.strip():
         return error_response("exa", 400, "query is required")
     count = max(1, min(100, int(body.get("numResults") or 10)))
-    hits = search_pages(query)[:count]
+    hits = [hit for hit in search_pages(query) if _domain_allowed(hit[1].url, body)][:count]
     return JSONResponse(
         {
             "requestId": uuid.uuid4().hex,

@@ -183,9 +183,10 @@ def researcher(
 
 def _load() -> tuple[Person, ...]:
     from services.emulator.roster_authors import AUTHORS_AND_EDGE_CASES
+    from services.emulator.roster_international import INTERNATIONAL
     from services.emulator.roster_researchers import RESEARCHERS
 
-    people = (*RESEARCHERS, *AUTHORS_AND_EDGE_CASES)
+    people = (*RESEARCHERS, *INTERNATIONAL, *AUTHORS_AND_EDGE_CASES)
     keys = [person.key for person in people]
     assert len(keys) == len(set(keys)), "roster keys must be unique"
     counts: dict[frozenset[str], int] = {}

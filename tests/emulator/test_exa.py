@@ -93,3 +93,15 @@ def test_answer_cites_the_persons_pages(emulator_config: EmulatorHandle) -> None
     response = asyncio.run(go())
     assert "Lindqvist" in response.answer
     assert response.citations and all("baltic-tech" in c.url for c in response.citations)
+
+
+def test_search_honours_include_and_exclude_domains(emulator_config: EmulatorHandle) -> None:
+    url = emulator_config.url
+    assert _search(url, "Michael Chen", include_domains=["coralbay.example.org"]).results
+    assert all(
+        "coralbay" in r.url
+        for r in _search(url, "Michael Chen", include_domains=["coralbay.example.org"]).results
+    )
+    assert all(
+        "coralbay" not in r.url for r in _search(url, "Michael Chen", exclude_domains=["example.org"]).results
+    )

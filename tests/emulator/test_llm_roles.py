@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import anthropic
 import pytest
 
 from services.emulator import EmulatorHandle
@@ -124,3 +125,11 @@ def test_composer_output_validates_streaming_and_json(emulator_config: EmulatorH
     )
     assert outputs[0].used_paper_ids == ["2401.00001"]
     assert json.dumps(outputs[0].model_dump())  # serialisable, no stray objects
+
+
+def test_count_tokens_answers_roughly_chars_over_four(emulator_config: EmulatorHandle) -> None:
+    client = anthropic.Anthropic(api_key="k", base_url=emulator_config.url)
+    counted = client.messages.count_tokens(
+        model="claude-haiku-4-5", messages=[{"role": "user", "content": "x" * 400}]
+    )
+    assert 90 <= counted.input_tokens <= 110
