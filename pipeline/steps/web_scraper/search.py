@@ -1,0 +1,103 @@
+"""Exa searches: what to ask, asked concurrently, and what comes back kept as sources."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from exa_py import AsyncExa
+
+from config.settings import get_settings
+from pipeline.models import Source, TemplateType
+from pipeline.text import fold, normalise_name, normalise_url
+
+log = logging.getLogger(__name__)
+
+NUM_RESULTS = 5
+MAX_TEXT_CHARS = 4_000
+EXA_TIMEOUT_SECONDS = 20.0
+
+
+class SearchClient(Protocol):
+    """What the scraper needs of a search client: `AsyncExa`, or a fake in tests."""
+
+    async def search(self, query: str, *, num_results: int | None = ..., contents: Any = ...) -> Any: ...
+
+    async def aclose(self) -> None: ...
+
+
+SearchClientFactory = Callable[[], SearchClient]
+
+
+def exa_client() -> SearchClient:
+    settings = get_settings()
+    return AsyncExa(settings.exa_api_key, api_base=settings.exa_base_url, timeout=EXA_TIMEOUT_SECONDS)
+
+
+def build_search_queries(
+    *, name: str, interest: str, parser_queries: list[str], template_type: TemplateType
+) -> dict[str, str]:
+    """The background and publications queries, from the parser's queries, the name and the interest."""
+    person = normalise_name(name) or name
+    first = parser_queries[0] if parser_queries else interest
+    second = parser_queries[1] if len(parser_queries) > 1 else interest
+    book = template_type is TemplateType.BOOK
+    works = "books" if book else "research papers and publications"
+    publications = _with_name(person, second)
+    if not re.search(r"\bbooks?\b" if book else r"\b(papers?|publications?)\b", publications, re.IGNORECASE):
+        publications = f"{publications}: {works}"
+    return {
+        "background": f"{_with_name(person, first)}: position, affiliation and current work",
+        "publications": publications,
+    }
+
+
+def _with_name(name: str, query: str) -> str:
+    return query if fold(name) in fold(query) else f"{name} {query}"
+
+
+async def search_sources(
+    client: SearchClient, queries: dict[str, str]
+) -> tuple[list[Source], dict[str, int], list[str]]:
+    """Run every query at once; a failed query is a warning. Returns unique sources, counts, warnings."""
+    labels = list(queries)
+    answers = await asyncio.gather(
+        *(_search(client, queries[label]) for label in labels), return_exceptions=True
+    )
+    sources: dict[str, Source] = {}
+    counts: dict[str, int] = {}
+    warnings: list[str] = []
+    for label, answer in zip(labels, answers, strict=True):
+        if isinstance(answer, BaseException):
+            if not isinstance(answer, Exception):
+                raise answer
+            log.warning("exa %s search failed: %s", label, type(answer).__name__)
+            warnings.append(f"web search '{label}' failed: {type(answer).__name__}: {str(answer)[:200]}")
+            counts[label] = 0
+            continue
+        counts[label] = len(answer)
+        for source in answer:
+            sources.setdefault(normalise_url(source.url), source)
+    counts["unique"] = len(sources)
+    if not sources and not warnings:
+        warnings.append("web search found no sources about the recipient")
+    return list(sources.values()), counts, warnings
+
+
+async def _search(client: SearchClient, query: str) -> list[Source]:
+    response = await client.search(
+        query, num_results=NUM_RESULTS, contents={"text": {"max_characters": MAX_TEXT_CHARS}}
+    )
+    return [
+        Source(
+            url=result.url,
+            title=(result.title or "").strip(),
+            published_date=result.published_date,
+            text=(result.text or "")[:MAX_TEXT_CHARS],
+        )
+        for result in response.results
+        if getattr(result, "url", None)
+    ]

@@ -1,0 +1,101 @@
+"""services/llm: agents built once per role, runs bounded in time, failures named transient or permanent."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pydantic import BaseModel
+from pydantic_ai.exceptions import ModelHTTPError, UnexpectedModelBehavior, UserError
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from services.llm import ProviderError, build_agent, build_model, classify_error, run_agent
+
+
+class Answer(BaseModel):
+    value: str
+
+
+def test_an_agent_is_built_once_per_model_and_role() -> None:
+    first = build_agent("anthropic:claude-haiku-4-5", Answer, "role A")
+    assert build_agent("anthropic:claude-haiku-4-5", Answer, "role A") is first
+    assert build_agent("anthropic:claude-haiku-4-5", Answer, "role B") is not first
+
+
+def test_anthropic_models_use_the_configured_base_url() -> None:
+    from config.settings import get_settings
+
+    model = build_model("anthropic:claude-haiku-4-5")
+    assert model.model_name == "claude-haiku-4-5"
+    assert model.base_url is not None
+    assert model.base_url.rstrip("/") == get_settings().anthropic_base_url
+
+
+def test_other_model_strings_go_through_pydantic_ai(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    assert build_model("openai-chat:gpt-4o-mini").system == "openai"
+    assert build_model("test").model_name == "test"
+
+
+def test_a_missing_key_is_a_permanent_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FIREWORKS_API_KEY", raising=False)
+    with pytest.raises(ProviderError) as caught:
+        build_agent("fireworks:accounts/fireworks/models/x", Answer, "role")
+    assert caught.value.kind == "configuration" and not caught.value.transient
+    assert "FIREWORKS_API_KEY" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("status", "transient"),
+    [
+        (429, True),
+        (500, True),
+        (502, True),
+        (503, True),
+        (529, True),
+        (400, False),
+        (401, False),
+        (403, False),
+    ],
+)
+def test_http_failures_are_transient_only_when_retrying_can_help(status: int, transient: bool) -> None:
+    error = classify_error(ModelHTTPError(status, "claude", body={"error": "x"}), model="anthropic:claude")
+    assert error.transient is transient
+    assert error.status_code == status
+    assert f"status {status}" in error.message
+
+
+def test_timeouts_are_transient_and_bad_output_is_permanent() -> None:
+    assert classify_error(TimeoutError(), model="m", timeout=5).transient
+    assert "no answer within 5 s" in classify_error(TimeoutError(), model="m", timeout=5).message
+    assert not classify_error(UnexpectedModelBehavior("bad tool args"), model="m").transient
+    assert classify_error(UserError("no key"), model="m").kind == "configuration"
+
+
+def test_messages_never_carry_the_api_key() -> None:
+    error = classify_error(ModelHTTPError(401, "m", body="invalid x-api-key sk-ant-abcdefghijkl"), model="m")
+    assert "sk-ant-abcdefghijkl" not in error.message and "***" in error.message
+
+
+def test_run_agent_returns_output_usage_and_model() -> None:
+    def answer(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, {"value": "ok"})])
+
+    agent = build_agent("anthropic:claude-haiku-4-5", Answer, "usage test")
+    with agent.override(model=FunctionModel(answer, model_name="scripted")):
+        outcome = asyncio.run(run_agent(agent, "hello"))
+    assert outcome.output == Answer(value="ok")
+    assert outcome.usage.requests == 1 and outcome.usage.input_tokens > 0
+    assert "scripted" in outcome.model
+
+
+def test_a_run_past_its_deadline_is_a_transient_timeout() -> None:
+    async def slow(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        await asyncio.sleep(5)
+        raise AssertionError("unreachable")
+
+    agent = build_agent("anthropic:claude-haiku-4-5", Answer, "timeout test")
+    with agent.override(model=FunctionModel(slow)), pytest.raises(ProviderError) as caught:
+        asyncio.run(run_agent(agent, "hello", timeout=0.05))
+    assert caught.value.kind == "timeout" and caught.value.transient

@@ -1,0 +1,166 @@
+"""The whole pipeline through the real SDKs (pydantic-ai + anthropic, exa-py, arxiv) against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx2
+import pytest
+from pydantic_ai.models.anthropic import AnthropicModel
+from pydantic_ai.providers.anthropic import AnthropicProvider
+
+from pipeline.core.runner import PipelineError, run_pipeline, warm_up
+from pipeline.models import PipelineData, ProgressEvent, TemplateType
+from pipeline.steps.email_composer import composer_agent
+from services.emulator import EmulatorHandle
+from services.emulator.roster import ROSTER, Person, by_key
+
+RESEARCH = (
+    "Dear {{name}},\n\nI recently read your paper {{research}} and would love to learn more "
+    "about your lab.\n\nBest regards,\nSam"
+)
+BOOK = "Dear {{name}},\n\nI loved your book {{book}}.\n\nWarm wishes,\nSam"
+PLAIN_RESEARCHERS = [p for p in ROSTER if p.kind == "researcher" and p.papers and not p.flags]
+
+
+def run(
+    person: Person | None = None, *, name: str = "", interest: str = "", template: str = RESEARCH
+) -> PipelineData:
+    data = PipelineData(
+        recipient_name=person.request_name if person else name,
+        recipient_interest=person.interest if person else interest,
+        email_template=template,
+    )
+    return asyncio.run(run_pipeline(data))
+
+
+@pytest.mark.parametrize("person", PLAIN_RESEARCHERS, ids=lambda p: p.key)
+def test_a_research_email_names_one_of_the_researchers_papers_and_is_confident(
+    emulator_config: EmulatorHandle, person: Person
+) -> None:
+    result = run(person)
+    assert result.template_type is TemplateType.RESEARCH
+    assert any(paper.title in result.email_message for paper in person.papers), result.email_message
+    assert result.is_confident, result.verification.failed
+
+
+def test_web_search_and_arxiv_run_concurrently(emulator_config: EmulatorHandle) -> None:
+    warm_up()
+    stamps: dict[str, float] = {}
+
+    def note(event: ProgressEvent) -> None:
+        stamps[f"{event.step}:{event.status}"] = time.perf_counter()
+
+    emulator_config.configure(latency={"exa_search": 0.3, "arxiv": 0.3})
+    data = PipelineData(
+        recipient_name="Henrik Lindqvist",
+        recipient_interest="quantum error correction",
+        email_template=RESEARCH,
+    )
+    result = asyncio.run(run_pipeline(data, note))
+    research_phase = stamps["email_composer:started"] - stamps["template_parser:completed"]
+    # Run one after another, the two searches and the arXiv query would take 0.9 s.
+    assert 0.3 <= research_phase < 0.6
+    assert 0.3 <= result.step_timings["web_scraper"] < 0.55
+    assert emulator_config.stats()["calls"]["exa_search"] == 2
+
+
+def test_an_unknown_person_gets_an_honest_email_that_is_not_confident(
+    emulator_config: EmulatorHandle,
+) -> None:
+    result = run(name="Quentin Nobody", interest="quantum knitting")
+    assert result.sources == [] and result.arxiv_papers == [] and result.facts == []
+    assert result.email_message and "{{" not in result.email_message
+    assert not result.is_confident
+    grounded = next(check for check in result.verification.checks if check.name == "grounded")
+    assert grounded.detail == "no verified facts or papers were found about the recipient"
+
+
+def test_a_namesakes_papers_are_not_used(emulator_config: EmulatorHandle) -> None:
+    person = by_key("michael-chen-marine")
+    other = by_key("michael-chen-vision")
+    result = run(person)
+    assert {p.title for p in result.arxiv_papers} == {p.title for p in person.papers}
+    assert not any(p.title in result.email_message for p in other.papers)
+
+
+def test_a_book_email_uses_a_book_title_from_the_web_and_skips_arxiv(emulator_config: EmulatorHandle) -> None:
+    person = by_key("margaret-ellery")
+    result = run(person, template=BOOK)
+    assert result.template_type is TemplateType.BOOK
+    assert result.step_timings["arxiv_helper"] == 0.0 and "skipped" in result.step_notes["arxiv_helper"]
+    assert any(title in result.email_message for title in person.books), result.email_message
+    assert result.is_confident, result.verification.failed
+
+
+def test_an_invented_title_is_caught_and_not_confident(emulator_config: EmulatorHandle) -> None:
+    result = run(by_key("victor-langridge"))
+    assert result.verification.retried and not result.is_confident
+    assert "titles_verified" in [check.name for check in result.verification.failed]
+
+
+def test_a_left_placeholder_is_caught_and_not_confident(emulator_config: EmulatorHandle) -> None:
+    result = run(by_key("harriet-quill"))
+    assert result.verification.retried and not result.is_confident
+    assert "placeholders_filled" in [check.name for check in result.verification.failed]
+
+
+def test_an_instruction_injected_into_a_web_page_never_reaches_the_email(
+    emulator_config: EmulatorHandle,
+) -> None:
+    person = by_key("boris-kettleworth")
+    result = run(person)
+    assert "example.net" not in result.email_message
+    assert not any("ignore previous" in fact.text.lower() for fact in result.facts)
+
+
+def test_a_search_outage_degrades_to_an_email_without_web_sources(emulator_config: EmulatorHandle) -> None:
+    emulator_config.configure(faults={"exa_search": {"rate": 1.0, "kinds": ["500"]}})
+    person = by_key("amara-okafor")
+    result = run(person)
+    assert result.sources == [] and result.email_message
+    assert any("failed" in warning for warning in result.scraping.warnings)
+    assert result.arxiv_papers, "arXiv still answers"
+
+
+def test_an_arxiv_outage_degrades_to_an_email_without_papers(emulator_config: EmulatorHandle) -> None:
+    emulator_config.configure(faults={"arxiv": {"rate": 1.0, "kinds": ["500"]}})
+    result = run(by_key("amara-okafor"))
+    assert result.arxiv_papers == [] and result.sources and result.email_message
+    assert any("arXiv" in warning for warning in result.warnings)
+
+
+@pytest.mark.parametrize("kind", ["500", "529", "429"])
+def test_a_composer_server_fault_fails_the_step_as_transient(
+    emulator_config: EmulatorHandle, kind: str
+) -> None:
+    emulator_config.configure(faults={"composer": {"rate": 1.0, "kinds": [kind], "retry_after": 0.1}})
+    with pytest.raises(PipelineError) as caught:
+        run(by_key("amara-okafor"))
+    assert caught.value.failed_step == "email_composer" and caught.value.transient
+    assert f"status {kind}" in caught.value.message
+
+
+def test_a_rejected_key_fails_the_step_as_permanent(emulator_config: EmulatorHandle) -> None:
+    async def drop_credentials(request: httpx2.Request) -> None:
+        for header in ("x-api-key", "authorization"):
+            request.headers.pop(header, None)
+
+    client = httpx2.AsyncClient(event_hooks={"request": [drop_credentials]})
+    provider = AnthropicProvider(api_key="unused", base_url=emulator_config.url, http_client=client)
+    model = AnthropicModel("claude-sonnet-4-5", provider=provider)
+    with composer_agent().override(model=model), pytest.raises(PipelineError) as caught:
+        run(by_key("amara-okafor"))
+    assert caught.value.failed_step == "email_composer" and not caught.value.transient
+    assert caught.value.error_type == "authentication" and "status 401" in caught.value.message
+
+
+def test_seed_latency_end_to_end_is_the_critical_path_plus_little(emulator_config: EmulatorHandle) -> None:
+    warm_up()
+    emulator_config.configure(latency="seed")
+    started = time.perf_counter()
+    result = run(by_key("amara-okafor"))
+    elapsed = time.perf_counter() - started
+    critical_path = 1.2 + max(2.5 + 2.8, 0.8) + 3.1
+    assert critical_path <= elapsed < critical_path + 0.8, result.step_timings
