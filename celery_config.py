@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init, worker_process_init
 from kombu import Queue
 
 from config.settings import get_settings
@@ -75,3 +76,11 @@ def create_celery_app() -> Celery:
 
 
 celery_app = create_celery_app()
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _configure_tracing(**_: Any) -> None:
+    from observability.tracing import configure
+
+    configure("worker")

@@ -13,9 +13,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from api.routes import admin, email, queue, user
+from api.routes import admin, email, queue, template, user
 from config.settings import get_settings
 from database.health import broker_is_up, database_is_up
+from observability.tracing import instrument_app
 from schemas.health import Health
 from services.errors import ScribeError
 
@@ -78,10 +79,12 @@ def create_app() -> FastAPI:
         )
         return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.status == "ok" else 503)
 
+    instrument_app(app)
     app.include_router(user.router)
     app.include_router(email.router)
     app.include_router(admin.router)
     app.include_router(queue.router)
+    app.include_router(template.router)
     return app
 
 

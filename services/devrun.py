@@ -76,6 +76,7 @@ def main() -> None:
         )
     celery = [python, "-m", "celery", "-A", "celery_config.celery_app"]
     concurrency = [f"--concurrency={settings.worker_concurrency}"]
+    beat_schedule = settings.data_dir / "celerybeat-schedule"
     processes += [
         _start(
             "api",
@@ -97,6 +98,7 @@ def main() -> None:
             [*celery, "worker", "--loglevel=info", "--queues=email_default,celery", *concurrency],
             env,
         ),
+        _start("beat", [*celery, "beat", "--loglevel=warning", f"--schedule={beat_schedule}"], env),
         _start("flower", [*celery, "flower", f"--port={FLOWER_PORT}", "--address=127.0.0.1"], env),
     ]
     time.sleep(3)

@@ -77,6 +77,14 @@ def enqueue(*, session: Session, item_ids: Sequence[uuid.UUID]) -> int:
                 task_id=task_id,
                 queue=EMAIL_QUEUE,
                 expires=settings.task_expiry_seconds,
+                ignore_result=True,  # the row is the result; no result-backend round trip
+                # Fail fast when the broker is down: the request must not hang, the reaper catches up.
+                retry_policy={
+                    "max_retries": 2,
+                    "interval_start": 0,
+                    "interval_step": 0.2,
+                    "interval_max": 0.5,
+                },
             )
         except Exception:  # the row is durable; the reaper re-enqueues what never reached the broker
             log.exception("enqueue failed for queue item %s", item_id)
@@ -240,7 +248,9 @@ def cancel(*, session: Session, user_id: uuid.UUID, item_id: uuid.UUID) -> None:
     session.commit()
 
 
-def list_recent(*, session: Session, user_id: uuid.UUID, hours: int = 24) -> list[tuple[QueueItem, int | None]]:
+def list_recent(
+    *, session: Session, user_id: uuid.UUID, hours: int = 24
+) -> list[tuple[QueueItem, int | None]]:
     """The caller's visible items of the last `hours`, oldest first, with their place in line."""
     since = utcnow() - timedelta(hours=hours)
     items = session.scalars(

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
@@ -61,14 +61,16 @@ def reap(*, session: Session) -> ReapReport:
     session.commit()
     report.requeued = len(requeued)
 
-    orphan_before = now - timedelta(seconds=settings.orphan_after_seconds)
+    # Never sent (broker was down at submit): soon. Sent but possibly lost: after a longer wait,
+    # since a token sent twice is only a no-op for the worker that receives it.
+    never_sent = and_(
+        QueueItem.enqueued_at.is_(None),
+        QueueItem.created_at < now - timedelta(seconds=settings.reaper_interval_seconds),
+    )
+    maybe_lost = QueueItem.enqueued_at < now - timedelta(seconds=settings.orphan_after_seconds)
     orphans = list(
         session.scalars(
-            select(QueueItem.id).where(
-                QueueItem.status == QueueStatus.PENDING,
-                QueueItem.created_at < orphan_before,
-                or_(QueueItem.enqueued_at.is_(None), QueueItem.enqueued_at < orphan_before),
-            )
+            select(QueueItem.id).where(QueueItem.status == QueueStatus.PENDING, or_(never_sent, maybe_lost))
         )
     )
     report.reenqueued = enqueue(session=session, item_ids=[*requeued, *orphans])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -26,7 +27,7 @@ ITEM_FIELDS = {
 }
 
 
-def batch(client: TestClient, caller: Caller, n: int, **headers: str) -> tuple[int, dict[str, object]]:
+def batch(client: TestClient, caller: Caller, n: int, **headers: str) -> tuple[int, Any]:
     items = [{"recipient_name": f"Person {i:03d}", "recipient_interest": "topology"} for i in range(n)]
     response = client.post(
         "/api/queue/batch",
@@ -88,7 +89,7 @@ def test_bad_batches_are_422_and_queue_nothing(
 
 def test_cancel_removes_a_pending_item(client: TestClient, caller: Caller) -> None:
     _, body = batch(client, caller, 2)
-    first, second = body["queue_item_ids"]  # type: ignore[misc]
+    first, second = body["queue_item_ids"]
     response = client.delete(f"/api/queue/{first}", headers=caller.headers)
     assert response.status_code == 200
     assert "message" in response.json()
@@ -99,7 +100,7 @@ def test_cancel_removes_a_pending_item(client: TestClient, caller: Caller) -> No
 @pytest.mark.parametrize("status", [QueueStatus.PROCESSING, QueueStatus.COMPLETED, QueueStatus.FAILED])
 def test_only_pending_items_can_be_cancelled(client: TestClient, caller: Caller, status: QueueStatus) -> None:
     _, body = batch(client, caller, 1)
-    [item_id] = body["queue_item_ids"]  # type: ignore[misc]
+    [item_id] = body["queue_item_ids"]
     set_status(item_id, status)
     response = client.delete(f"/api/queue/{item_id}", headers=caller.headers)
     assert response.status_code == 400
@@ -111,7 +112,7 @@ def test_cancel_of_foreign_or_unknown_item_is_404_and_changes_nothing(
     client: TestClient, caller: Caller, new_caller: Callable[..., Caller]
 ) -> None:
     _, body = batch(client, caller, 1)
-    [item_id] = body["queue_item_ids"]  # type: ignore[misc]
+    [item_id] = body["queue_item_ids"]
     other = new_caller()
     assert client.delete(f"/api/queue/{item_id}", headers=other.headers).status_code == 404
     assert client.delete(f"/api/queue/{uuid.uuid4()}", headers=caller.headers).status_code == 404
@@ -120,7 +121,7 @@ def test_cancel_of_foreign_or_unknown_item_is_404_and_changes_nothing(
 
 def test_positions_are_null_once_an_item_leaves_the_line(client: TestClient, caller: Caller) -> None:
     _, body = batch(client, caller, 2)
-    first, _ = body["queue_item_ids"]  # type: ignore[misc]
+    first, _ = body["queue_item_ids"]
     set_status(first, QueueStatus.PROCESSING)
     listed = client.get("/api/queue/", headers=caller.headers).json()
     assert listed[0]["position"] is None

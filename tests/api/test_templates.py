@@ -1,0 +1,333 @@
+"""/api/templates: a resume PDF becomes a template; every unsafe or bad input is a clear 4xx that writes nothing.
+
+Resume storage is a local server that a fake resolver calls `resume.example.com`; only that
+endpoint is trusted, so every other local or private address meets the real address checks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic_ai import Agent
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from config.settings import get_settings
+from main import app
+from services import templates
+from services.safe_fetch import AddressPolicy, SafeFetcher
+from tests.api.conftest import Caller
+from tests.fetch.pdfs import RESUME_LINES, image_only_pdf, text_pdf
+from tests.fetch.servers import FakeResolver, Stream, TestServer, flood, gzip_bomb, running, trickle
+
+PDF = text_pdf(RESUME_LINES)
+PREFIX = "/storage/v1/object/public/resumes"
+INSTRUCTIONS = "Keep it short and mention my machine learning research."
+MB = 1024 * 1024
+
+
+@dataclass
+class Storage:
+    server: TestServer
+    private: TestServer
+
+    @property
+    def base(self) -> str:
+        return f"http://resume.example.com:{self.server.port}{PREFIX}"
+
+    def allow(self, *origins: str) -> None:
+        get_settings().resume_allowed_origins.extend(origins)
+
+
+@pytest.fixture
+def storage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Storage]:
+    """Resume storage at resume.example.com (a local server), plus an untrusted private server."""
+    with running() as server, running() as private:
+        resolver = FakeResolver({"resume.example.com": ["127.0.0.1"], "intranet.example.com": ["10.0.0.1"]})
+        policy = AddressPolicy(
+            extra_ports=frozenset({server.port, private.port}),
+            trusted=frozenset({(ipaddress.IPv4Address("127.0.0.1"), server.port)}),
+        )
+        settings = get_settings()
+        monkeypatch.setattr(
+            settings, "resume_allowed_origins", [f"http://resume.example.com:{server.port}/storage/v1/"]
+        )
+        app.dependency_overrides[templates.resume_fetcher] = lambda: SafeFetcher(
+            resolver=resolver, policy=policy
+        )
+        try:
+            yield Storage(server, private)
+        finally:
+            app.dependency_overrides.pop(templates.resume_fetcher, None)
+
+
+def post(client: TestClient, caller: Caller, pdf_url: str, instructions: str = INSTRUCTIONS):  # noqa: ANN201
+    body = {"pdf_url": pdf_url, "user_instructions": instructions}
+    return client.post("/api/templates/", json=body, headers=caller.headers)
+
+
+def assert_nothing_written(client: TestClient, caller: Caller) -> None:
+    assert client.get("/api/templates/", headers=caller.headers).json() == []
+    assert client.get("/api/user/profile", headers=caller.headers).json()["template_count"] == 0
+
+
+@pytest.mark.usefixtures("emulator")
+def test_a_resume_pdf_becomes_a_template_with_placeholders(
+    client: TestClient, caller: Caller, storage: Storage
+) -> None:
+    storage.server.serve(f"{PREFIX}/cv.pdf", PDF)
+    response = post(client, caller, f"{storage.base}/cv.pdf")
+    assert response.status_code == 201, response.text
+    template = response.json()
+    assert set(template) == {"id", "user_id", "pdf_url", "template_text", "user_instructions", "created_at"}
+    assert template["user_id"] == str(caller.id)
+    assert template["pdf_url"] == f"{storage.base}/cv.pdf"
+    assert template["user_instructions"] == INSTRUCTIONS
+    assert "{{name}}" in template["template_text"] and "Jane Doe" in template["template_text"]
+    assert template["created_at"].endswith("Z")
+    assert client.get(f"/api/templates/{template['id']}", headers=caller.headers).json() == template
+    assert client.get("/api/templates/", headers=caller.headers).json() == [template]
+    assert client.get("/api/user/profile", headers=caller.headers).json()["template_count"] == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/storage/v1/cv.pdf",
+        "http://10.0.0.1/storage/v1/cv.pdf",
+        "http://169.254.169.254/storage/v1/cv.pdf",
+        "http://[::ffff:127.0.0.1]/storage/v1/cv.pdf",
+        "http://2130706433/storage/v1/cv.pdf",
+        "http://intranet.example.com/storage/v1/cv.pdf",
+    ],
+)
+def test_a_private_address_is_refused_even_under_an_allowed_origin(
+    client: TestClient, caller: Caller, storage: Storage, url: str
+) -> None:
+    storage.allow(url.removesuffix("cv.pdf"))
+    response = post(client, caller, url)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Could not use the resume: URL points to a non-public address"}
+    assert_nothing_written(client, caller)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://resume.example.com/storage/v1/cv.pdf",
+        "https://evil.example.com/storage/v1/cv.pdf",
+        "http://127.0.0.1/storage/v1/cv.pdf",
+        "http://169.254.169.254/latest/meta-data/",
+        "not a url at all",
+    ],
+)
+def test_a_url_outside_the_allowed_origins_is_refused(
+    client: TestClient, caller: Caller, storage: Storage, url: str
+) -> None:
+    response = post(client, caller, url)
+    assert response.status_code == 400
+    assert "pdf_url" in response.json()["detail"]
+    assert_nothing_written(client, caller)
+
+
+def test_a_path_climbing_out_of_the_storage_prefix_is_refused(
+    client: TestClient, caller: Caller, storage: Storage
+) -> None:
+    for path in ("/storage/v1/../../admin/cv.pdf", "/storage/v1/%2e%2e/%2e%2e/admin/cv.pdf"):
+        response = post(client, caller, f"http://resume.example.com:{storage.server.port}{path}")
+        assert response.status_code == 400, path
+    assert storage.server.hits == []
+    assert_nothing_written(client, caller)
+
+
+def test_a_redirect_to_a_private_server_is_refused_and_never_reaches_it(
+    client: TestClient, caller: Caller, storage: Storage
+) -> None:
+    storage.private.serve("/secret.pdf", PDF)
+    storage.server.redirect(f"{PREFIX}/cv.pdf", f"{storage.private.origin}/secret.pdf")
+    response = post(client, caller, f"{storage.base}/cv.pdf")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Could not use the resume: URL points to a non-public address"
+    assert storage.private.hits == []
+    assert_nothing_written(client, caller)
+
+
+def test_more_than_five_redirects_are_refused(client: TestClient, caller: Caller, storage: Storage) -> None:
+    for hop in range(7):
+        storage.server.redirect(f"{PREFIX}/r{hop}", f"{PREFIX}/r{hop + 1}")
+    response = post(client, caller, f"{storage.base}/r0")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Could not use the resume: Too many redirects (more than 5)"
+    assert_nothing_written(client, caller)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "detail"),
+    [
+        (b"<html>a resume</html>", "text/html", "did not send an accepted file type"),
+        (b"just some text, not a PDF at all", "application/pdf", "The file is not a PDF"),
+        (image_only_pdf(), "application/pdf", "No text could be read from the PDF"),
+        (b"%PDF-1.4\n garbage that is no PDF structure", "application/pdf", "The PDF could not be read"),
+    ],
+)
+def test_a_file_that_is_not_a_readable_pdf_is_refused(
+    client: TestClient, caller: Caller, storage: Storage, body: bytes, content_type: str, detail: str
+) -> None:
+    storage.server.serve(f"{PREFIX}/cv.pdf", body, content_type=content_type)
+    response = post(client, caller, f"{storage.base}/cv.pdf")
+    assert response.status_code == 400
+    assert detail in response.json()["detail"]
+    assert_nothing_written(client, caller)
+
+
+def test_a_50_mb_resume_is_stopped_at_the_cap(client: TestClient, caller: Caller, storage: Storage) -> None:
+    record = Stream()
+    storage.server.stream(f"{PREFIX}/cv.pdf", flood(50 * MB, record))
+    response = post(client, caller, f"{storage.base}/cv.pdf")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Could not use the resume: The file is larger than 10 MB"
+    assert record.done.wait(5)
+    assert record.sent < 20 * MB
+    assert_nothing_written(client, caller)
+
+
+def test_a_gzip_bomb_is_refused(client: TestClient, caller: Caller, storage: Storage) -> None:
+    storage.server.serve(f"{PREFIX}/cv.pdf", gzip_bomb(64), headers={"Content-Encoding": "gzip"})
+    response = post(client, caller, f"{storage.base}/cv.pdf")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Could not use the resume: The file is larger than 10 MB"
+    assert_nothing_written(client, caller)
+
+
+def test_a_slow_loris_server_is_cut_off_at_the_time_cap(
+    client: TestClient, caller: Caller, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "resume_fetch_timeout_seconds", 1.0)
+    storage.server.stream(f"{PREFIX}/cv.pdf", trickle(Stream(), every=0.05))
+    started = time.monotonic()
+    response = post(client, caller, f"{storage.base}/cv.pdf")
+    assert time.monotonic() - started < 3.0
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Could not use the resume: The server took too long to send the file"
+    assert_nothing_written(client, caller)
+
+
+@pytest.mark.usefixtures("emulator")
+def test_the_limit_holds_under_concurrent_requests(
+    client: TestClient, caller: Caller, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "template_generation_limit", 2)
+    started = threading.Barrier(5)
+
+    def slow_pdf(wfile: object, _stopping: threading.Event) -> None:
+        time.sleep(0.3)  # keep the first requests busy while the others arrive
+        wfile.write(PDF)  # type: ignore[attr-defined]
+
+    storage.server.stream(f"{PREFIX}/cv.pdf", slow_pdf)
+
+    def attempt(_: int) -> tuple[int, str | None]:
+        started.wait()
+        response = post(client, caller, f"{storage.base}/cv.pdf")
+        return response.status_code, response.headers.get("retry-after")
+
+    with ThreadPoolExecutor(5) as pool:
+        outcomes = list(pool.map(attempt, range(5)))
+    assert sorted(status for status, _ in outcomes) == [201, 201, 429, 429, 429]
+    assert all(retry_after and int(retry_after) > 0 for status, retry_after in outcomes if status == 429)
+    assert len(client.get("/api/templates/", headers=caller.headers).json()) == 2
+    assert client.get("/api/user/profile", headers=caller.headers).json()["template_count"] == 2
+    assert len(storage.server.hits) == 2
+
+
+def _placeholder_free(calls: list[int]) -> Callable[[list[ModelMessage], AgentInfo], ModelResponse]:
+    def answer(_messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        calls.append(1)
+        text = "Hello professor, see https://invented.example.org for my work."
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, {"template_text": text})])
+
+    return answer
+
+
+def test_a_template_failing_the_checks_is_retried_once_then_refused(
+    client: TestClient, caller: Caller, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    agent = Agent(FunctionModel(_placeholder_free(calls)), output_type=templates.GeneratedTemplate)
+    monkeypatch.setattr(templates, "build_agent", lambda *_args, **_kwargs: agent)
+    storage.server.serve(f"{PREFIX}/cv.pdf", PDF)
+    response = post(client, caller, f"{storage.base}/cv.pdf")
+    assert response.status_code == 502
+    assert response.json() == {"detail": "Template generation failed; please try again"}
+    assert len(calls) == 2
+    assert_nothing_written(client, caller)
+
+
+def test_invented_links_and_addresses_and_missing_placeholders_are_problems() -> None:
+    resume = "Jane Doe\njane.doe@uni.test\nhttps://janedoe.dev"
+    assert (
+        templates.template_problems("Dear {{name}}, see https://janedoe.dev. jane.doe@uni.test", resume) == []
+    )
+    problems = templates.template_problems("Dear Sir, write to jane@evil.test or www.evil.test", resume)
+    assert len(problems) == 3
+
+
+def test_the_configured_storage_origin_is_trusted_as_configured(
+    client: TestClient, caller: Caller, monkeypatch: pytest.MonkeyPatch, emulator: object
+) -> None:
+    with running() as server:
+        server.serve(f"{PREFIX}/cv.pdf", PDF)
+        monkeypatch.setattr(get_settings(), "resume_allowed_origins", [f"{server.origin}/storage/v1/"])
+        assert post(client, caller, f"{server.origin}{PREFIX}/cv.pdf").status_code == 201
+
+
+def test_a_configured_host_name_gets_no_such_trust(
+    client: TestClient, caller: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running() as server:
+        server.serve(f"{PREFIX}/cv.pdf", PDF)
+        origin = f"http://localhost:{server.port}"
+        monkeypatch.setattr(get_settings(), "resume_allowed_origins", [f"{origin}/storage/v1/"])
+        response = post(client, caller, f"{origin}{PREFIX}/cv.pdf")
+        assert response.status_code == 400
+        assert response.json()["detail"] == "Could not use the resume: URL points to a non-public address"
+        assert server.hits == []
+    assert_nothing_written(client, caller)
+
+
+def test_another_users_template_is_not_found(
+    client: TestClient, caller: Caller, new_caller: Callable[..., Caller], storage: Storage, emulator: object
+) -> None:
+    storage.server.serve(f"{PREFIX}/cv.pdf", PDF)
+    template_id = post(client, caller, f"{storage.base}/cv.pdf").json()["id"]
+    stranger = new_caller()
+    assert client.get(f"/api/templates/{template_id}", headers=stranger.headers).status_code == 404
+    assert client.get(f"/api/templates/{uuid.uuid4()}", headers=caller.headers).status_code == 404
+    assert client.get("/api/templates/", headers=stranger.headers).json() == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"pdf_url": "https://x.test/cv.pdf", "user_instructions": "too short"},
+        {"pdf_url": "https://x.test/cv.pdf", "user_instructions": "x" * 2001},
+        {"user_instructions": INSTRUCTIONS},
+        {"pdf_url": "https://x.test/cv.pdf", "user_instructions": INSTRUCTIONS, "user_id": "someone"},
+    ],
+)
+def test_an_invalid_body_is_a_422(client: TestClient, caller: Caller, body: dict[str, str]) -> None:
+    assert client.post("/api/templates/", json=body, headers=caller.headers).status_code == 422
+    assert_nothing_written(client, caller)
+
+
+def test_templates_need_an_initialised_user(client: TestClient, new_caller: Callable[..., Caller]) -> None:
+    stranger = new_caller(init=False)
+    assert client.get("/api/templates/", headers=stranger.headers).status_code == 403
