@@ -95,9 +95,14 @@ def test_template_generator_uses_only_resume_facts(emulator_config: EmulatorHand
     assert "Computer Science" in output.template_text
 
 
-def test_a_request_without_an_output_tool_gets_plain_text(emulator_config: EmulatorHandle) -> None:
-    output = agent(emulator_config.url, str).run_sync("Say hello.", model_settings=JSON_MODE).output
+@pytest.mark.parametrize("stream", [True, False], ids=["streaming", "json"])
+def test_a_request_without_an_output_tool_gets_plain_text(
+    emulator_config: EmulatorHandle, stream: bool
+) -> None:
+    settings = None if stream else JSON_MODE
+    output = agent(emulator_config.url, str).run_sync("Say hello.", model_settings=settings).output
     assert "emulator" in output
+    assert emulator_config.stats()["calls"] == {"llm_other": 1}
 
 
 def test_composer_output_validates_streaming_and_json(emulator_config: EmulatorHandle) -> None:
