@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     logfire_token: str | None = None
     chromium_path: str = "/usr/bin/chromium"
     template_generation_limit: int = 5
+    # Resume PDFs come only from these URL prefixes; empty means `resume_origins` (Supabase storage).
+    # An origin listed here is trusted as configured: if its host is an IP literal, that address may
+    # be private (a self-hosted Supabase on the LAN). See services/templates.py.
+    resume_allowed_origins: CommaList = Field(default_factory=list)
+    resume_max_bytes: int = 10 * 1024 * 1024
+    resume_fetch_timeout_seconds: float = 20.0
 
     worker_concurrency: int = 4
     task_time_limit_seconds: int = 180
@@ -84,6 +90,13 @@ class Settings(BaseSettings):
     @field_validator("admin_emails", "allowed_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("resume_allowed_origins", mode="before")
+    @classmethod
+    def _split_resume_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

@@ -69,6 +69,11 @@ class ServiceUnavailable(ScribeError):
     detail = "A dependency is unavailable; try again shortly"
 
 
+class BadGateway(ScribeError):
+    status_code = 502
+    detail = "An upstream service gave an unusable answer"
+
+
 def responses(*errors: type[ScribeError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` for a route from the errors it can raise."""
     out: dict[int | str, dict[str, Any]] = {}

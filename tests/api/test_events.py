@@ -40,9 +40,7 @@ def later(seconds: float, action: Callable[[], None]) -> None:
     threading.Timer(seconds, action).start()
 
 
-def read_events(
-    lines: Iterator[str],
-) -> Iterator[tuple[str | None, str, dict[str, object] | list[object] | None]]:
+def read_events(lines: Iterator[str]) -> Iterator[tuple[str | None, str, Any]]:
     """(id, event, data) for events; ('', 'comment', None) for comments."""
     event_id, event, data = None, "message", None
     for line in lines:

@@ -69,7 +69,7 @@ def storage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Storage]:
             app.dependency_overrides.pop(templates.resume_fetcher, None)
 
 
-def post(client: TestClient, caller: Caller, pdf_url: str, instructions: str = INSTRUCTIONS):  # noqa: ANN201
+def post(client: TestClient, caller: Caller, pdf_url: str, instructions: str = INSTRUCTIONS):
     body = {"pdf_url": pdf_url, "user_instructions": instructions}
     return client.post("/api/templates/", json=body, headers=caller.headers)
 
