@@ -1,18 +1,13 @@
-"""/api/templates: a resume PDF becomes a template; every unsafe or bad input is a clear 4xx that writes nothing.
-
-Resume storage is a local server that a fake resolver calls `resume.example.com`; only that
-endpoint is trusted, so every other local or private address meets the real address checks.
-"""
+"""/api/templates: a resume PDF becomes a template; each bad input is a clear 4xx that writes nothing."""
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,54 +18,24 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from config.settings import get_settings
 from main import app
 from services import templates
-from services.safe_fetch import AddressPolicy, SafeFetcher
-from tests.api.conftest import Caller
 from tests.fetch.pdfs import RESUME_LINES, image_only_pdf, text_pdf
-from tests.fetch.servers import FakeResolver, Stream, TestServer, flood, gzip_bomb, running, trickle
+from tests.fetch.servers import Stream, flood, gzip_bomb, running, trickle
+from tests.fetch.storage import PREFIX, Storage, resume_storage
+from tests.fixtures.api import Caller
 
 PDF = text_pdf(RESUME_LINES)
-PREFIX = "/storage/v1/object/public/resumes"
 INSTRUCTIONS = "Keep it short and mention my machine learning research."
 MB = 1024 * 1024
 
 
-@dataclass
-class Storage:
-    server: TestServer
-    private: TestServer
-
-    @property
-    def base(self) -> str:
-        return f"http://resume.example.com:{self.server.port}{PREFIX}"
-
-    def allow(self, *origins: str) -> None:
-        get_settings().resume_allowed_origins.extend(origins)
-
-
 @pytest.fixture
 def storage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Storage]:
-    """Resume storage at resume.example.com (a local server), plus an untrusted private server."""
-    with running() as server, running() as private:
-        resolver = FakeResolver({"resume.example.com": ["127.0.0.1"], "intranet.example.com": ["10.0.0.1"]})
-        policy = AddressPolicy(
-            extra_ports=frozenset({server.port, private.port}),
-            trusted=frozenset({(ipaddress.IPv4Address("127.0.0.1"), server.port)}),
-        )
-        settings = get_settings()
-        monkeypatch.setattr(
-            settings, "resume_allowed_origins", [f"http://resume.example.com:{server.port}/storage/v1/"]
-        )
-        app.dependency_overrides[templates.resume_fetcher] = lambda: SafeFetcher(
-            resolver=resolver, policy=policy
-        )
-        try:
-            yield Storage(server, private)
-        finally:
-            app.dependency_overrides.pop(templates.resume_fetcher, None)
+    with resume_storage(app, monkeypatch) as resume_store:
+        yield resume_store
 
 
-def post(client: TestClient, caller: Caller, pdf_url: str, instructions: str = INSTRUCTIONS):
-    body = {"pdf_url": pdf_url, "user_instructions": instructions}
+def post(client: TestClient, caller: Caller, pdf_url: str) -> Any:  # the TestClient's response type
+    body = {"pdf_url": pdf_url, "user_instructions": INSTRUCTIONS}
     return client.post("/api/templates/", json=body, headers=caller.headers)
 
 
