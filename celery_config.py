@@ -80,7 +80,10 @@ celery_app = create_celery_app()
 
 @worker_init.connect
 @worker_process_init.connect
-def _configure_tracing(**_: Any) -> None:
+def _prepare_worker(**_: Any) -> None:
+    """Tracing, and the agents built before the first email (building imports provider SDKs)."""
     from observability.tracing import configure
+    from pipeline.core.runner import warm_up
 
     configure("worker")
+    warm_up()

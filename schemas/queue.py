@@ -25,7 +25,9 @@ class QueueItemOut(ResponseModel):
     id: uuid.UUID
     recipient_name: str
     status: Literal["pending", "processing", "completed", "failed"]
-    position: int | None = Field(default=None, description="1-based place in the line while pending, else null")
+    position: int | None = Field(
+        default=None, description="1-based place in the line while pending, else null"
+    )
     email_id: uuid.UUID | None
     error_message: str | None
     current_step: str | None

@@ -99,4 +99,9 @@ def pytest_sessionfinish(session: object, exitstatus: int) -> None:
         _drop_postgres_database(DATABASE_URL)
 
 
-pytest_plugins = ["tests.fixtures.auth", "tests.fixtures.services", "tests.fixtures.worker"]
+pytest_plugins = [
+    "tests.fixtures.auth",
+    "tests.fixtures.api",
+    "tests.fixtures.services",
+    "tests.fixtures.worker",
+]

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from database.engine import session_scope
 from models import Email, QueueItem, QueueStatus, Template
 from services.admin import week_start
-from tests.api.conftest import make_caller
+from tests.fixtures.api import make_caller
 
 Z_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from database.engine import session_scope
 from models import QueueStatus, User
 from tests.api.admin_seed import Z_TIME, add_email, add_item, add_template, admin_headers, now
-from tests.api.conftest import Caller
+from tests.fixtures.api import Caller
 
 USER_FIELDS = {
     "id",

@@ -13,7 +13,7 @@ from database.engine import session_scope
 from models import Email, QueueItem, QueueStatus
 from services.admin import bucket_by_week, week_start
 from tests.api.admin_seed import add_email, add_item, add_template, admin_headers, now, this_monday
-from tests.api.conftest import Caller, make_caller
+from tests.fixtures.api import Caller, make_caller
 
 OVERVIEW_FIELDS = {
     "total_users",

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from database.engine import session_scope
 from models import Email, QueueItem
-from tests.api.conftest import Caller
 from tests.api.test_user import Z_TIME
+from tests.fixtures.api import Caller
 
 TEMPLATE = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
 EMAIL_FIELDS = {

@@ -15,8 +15,8 @@ from sqlalchemy import update
 from config.settings import get_settings
 from database.engine import session_scope
 from models import QueueItem, QueueStatus
-from tests.api.conftest import Caller
 from tests.api.test_email import TEMPLATE
+from tests.fixtures.api import Caller
 
 
 @pytest.fixture(autouse=True)

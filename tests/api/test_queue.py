@@ -11,9 +11,9 @@ from sqlalchemy import update
 
 from database.engine import session_scope
 from models import QueueItem, QueueStatus
-from tests.api.conftest import Caller
 from tests.api.test_email import TEMPLATE, queue_rows
 from tests.api.test_user import Z_TIME
+from tests.fixtures.api import Caller
 
 ITEM_FIELDS = {
     "id",

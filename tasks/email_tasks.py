@@ -1,0 +1,22 @@
+"""Celery tasks: thin wrappers that carry ids into services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task
+
+from celery_config import celery_app
+from services.generation import generate_next
+
+
+@celery_app.task(name="tasks.email_tasks.generate_email_task", bind=True)
+def generate_email_task(self: Task, queue_item_id: str) -> dict[str, Any]:
+    """Process one queued email.
+
+    Messages are work tokens (see services/fair_queue.py): the worker takes the item at the
+    head of the fair line, which is usually but not always `queue_item_id`.
+    """
+    outcome = generate_next(task_id=self.request.id)
+    outcome["message_item_id"] = queue_item_id
+    return outcome
