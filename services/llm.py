@@ -6,7 +6,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from pydantic_ai import Agent
@@ -31,6 +31,9 @@ from pydantic_ai.models import Model, infer_model
 from pydantic_ai.settings import ModelSettings
 
 from config.settings import get_settings
+
+if TYPE_CHECKING:
+    from pydantic_ai.providers.anthropic import AnthropicProvider
 
 # Statuses worth another attempt later: request timeout, conflict, too early, rate limit, and every 5xx
 # (Anthropic's 529 "overloaded" included).
@@ -80,13 +83,22 @@ def build_model(model_string: str) -> Model:
     """A pydantic-ai model for a model string; Anthropic uses the configured key and base URL."""
     if model_string.startswith("anthropic:"):
         from pydantic_ai.models.anthropic import AnthropicModel
-        from pydantic_ai.providers.anthropic import AnthropicProvider
 
         settings = get_settings()
-        provider = AnthropicProvider(api_key=settings.anthropic_api_key, base_url=settings.anthropic_base_url)
+        provider = _anthropic_provider(settings.anthropic_api_key, settings.anthropic_base_url)
         return AnthropicModel(model_string.removeprefix("anthropic:"), provider=provider)
     # Every other provider is configuration only: pydantic-ai reads its own environment variables.
     return infer_model(model_string)
+
+
+@lru_cache(maxsize=4)
+def _anthropic_provider(api_key: str | None, base_url: str | None) -> AnthropicProvider:
+    """One provider (one connection pool) for every Anthropic model: each new event loop (one per
+    Celery task) makes the provider build a fresh HTTP client, and that costs milliseconds of blocking."""
+    # Imported here: the anthropic SDK takes seconds to import, and only Anthropic models need it.
+    from pydantic_ai.providers.anthropic import AnthropicProvider
+
+    return AnthropicProvider(api_key=api_key, base_url=base_url)
 
 
 @lru_cache(maxsize=32)

@@ -32,6 +32,15 @@ def test_anthropic_models_use_the_configured_base_url() -> None:
     assert model.base_url.rstrip("/") == get_settings().anthropic_base_url
 
 
+def test_every_anthropic_model_shares_one_client() -> None:
+    from pydantic_ai.models.anthropic import AnthropicModel
+
+    haiku = build_model("anthropic:claude-haiku-4-5")
+    sonnet = build_model("anthropic:claude-sonnet-4-5")
+    assert isinstance(haiku, AnthropicModel) and isinstance(sonnet, AnthropicModel)
+    assert haiku.client is sonnet.client
+
+
 def test_other_model_strings_go_through_pydantic_ai(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
     assert build_model("openai-chat:gpt-4o-mini").system == "openai"

@@ -52,7 +52,7 @@ def test_web_search_and_arxiv_run_concurrently(emulator_config: EmulatorHandle) 
     def note(event: ProgressEvent) -> None:
         stamps[f"{event.step}:{event.status}"] = time.perf_counter()
 
-    emulator_config.configure(latency={"exa_search": 0.3, "arxiv": 0.3})
+    emulator_config.configure(latency={"exa_search": 0.4, "arxiv": 0.4})
     data = PipelineData(
         recipient_name="Henrik Lindqvist",
         recipient_interest="quantum error correction",
@@ -60,9 +60,9 @@ def test_web_search_and_arxiv_run_concurrently(emulator_config: EmulatorHandle) 
     )
     result = asyncio.run(run_pipeline(data, note))
     research_phase = stamps["email_composer:started"] - stamps["template_parser:completed"]
-    # Run one after another, the two searches and the arXiv query would take 0.9 s.
-    assert 0.3 <= research_phase < 0.6
-    assert 0.3 <= result.step_timings["web_scraper"] < 0.55
+    # One after another, the two searches and the arXiv query would take 1.2 s, the searches alone 0.8 s.
+    assert 0.4 <= research_phase < 0.8
+    assert 0.4 <= result.step_timings["web_scraper"] < 0.75
     assert emulator_config.stats()["calls"]["exa_search"] == 2
 
 
@@ -163,4 +163,5 @@ def test_seed_latency_end_to_end_is_the_critical_path_plus_little(emulator_confi
     result = run(by_key("amara-okafor"))
     elapsed = time.perf_counter() - started
     critical_path = 1.2 + max(2.5 + 2.8, 0.8) + 3.1
-    assert critical_path <= elapsed < critical_path + 0.8, result.step_timings
+    # Generous for a busy 2-core machine; running the searches one after another would add 2.5 s.
+    assert critical_path <= elapsed < critical_path + 1.2, result.step_timings

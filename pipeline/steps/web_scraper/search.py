@@ -33,8 +33,11 @@ SearchClientFactory = Callable[[], SearchClient]
 
 
 def exa_client() -> SearchClient:
+    """Blocking (the HTTP client loads TLS certificates): call it from a worker thread."""
     settings = get_settings()
-    return AsyncExa(settings.exa_api_key, api_base=settings.exa_base_url, timeout=EXA_TIMEOUT_SECONDS)
+    client = AsyncExa(settings.exa_api_key, api_base=settings.exa_base_url, timeout=EXA_TIMEOUT_SECONDS)
+    _ = client.client  # build the httpx client here, not on the event loop at the first search
+    return client
 
 
 def build_search_queries(

@@ -101,7 +101,7 @@ class WebScraperStep(Step):
 
     async def _search(self, queries: dict[str, str]) -> tuple[list[Source], dict[str, int], list[str]]:
         try:
-            client = self._client_factory()
+            client = await asyncio.to_thread(self._client_factory)
         except Exception as exc:  # e.g. no EXA_API_KEY: the email is still written, without sources
             return [], {}, [f"web search unavailable: {type(exc).__name__}: {exc}"]
         try:
