@@ -98,7 +98,12 @@ class Settings(BaseSettings):
     @classmethod
     def _split_resume_origins(cls, value: object) -> object:
         if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for origin in value if isinstance(value, list) else []:
+            scheme, _, rest = str(origin).partition("://")
+            authority = rest.split("/", 1)[0]
+            if scheme not in ("http", "https") or not authority or "@" in authority:
+                raise ValueError(f"resume origin {origin!r} must look like https://host[:port]/path/")
         return value
 
     @model_validator(mode="after")
