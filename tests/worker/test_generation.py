@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from celery_config import EMAIL_QUEUE, celery_app
 from database.engine import session_scope
 from models import Email
+from services.emulator import EmulatorHandle
 from services.emulator.roster import ROSTER
 from tests.fixtures.api import Caller
 
@@ -82,3 +83,21 @@ def test_redelivered_task_never_writes_a_second_email(client: TestClient, caller
     assert redelivery.get(timeout=60)["skipped"] is True
     assert emails_for_item(task_id) == 1
     assert client.get("/api/user", headers=caller.headers).json()["generation_count"] == 1
+
+
+def test_provider_failure_ends_failed_with_a_readable_reason(
+    client: TestClient, caller: Caller, emulator_config: EmulatorHandle
+) -> None:
+    emulator_config.configure(faults={"composer": {"rate": 1.0, "kinds": ["500"]}})
+    task_id = submit(client, caller, RESEARCHER.name, RESEARCHER.interest)
+
+    status = wait_for_terminal(client, caller, task_id)
+
+    assert status["status"] == "FAILURE"
+    assert status["error"]["failed_step"] == "email_composer"
+    assert status["error"]["message"]
+    assert "Traceback" not in status["error"]["message"]
+    [item] = [i for i in client.get("/api/queue/", headers=caller.headers).json() if i["id"] == task_id]
+    assert item["status"] == "failed" and item["error_message"] == status["error"]["message"]
+    assert emails_for_item(task_id) == 0
+    assert client.get("/api/user", headers=caller.headers).json()["generation_count"] == 0
