@@ -227,9 +227,9 @@ class SafeFetcher:
         raise FetchRefused(f"Too many redirects (more than {MAX_REDIRECTS})")
 
     def _pinned_request(self, target: Target, timeout: float, accept: str | None) -> httpx.Request:
-        default = DEFAULT_PORTS[target.url.scheme] == target.port
+        host = f"[{target.host}]" if ":" in target.host else target.host
         headers = {
-            "Host": target.host if default else f"{target.host}:{target.port}",
+            "Host": host if DEFAULT_PORTS[target.url.scheme] == target.port else f"{host}:{target.port}",
             "User-Agent": USER_AGENT,
             "Accept": accept or "*/*",
             # Compressed bodies are decoded here under the byte cap, never by the client.

@@ -46,7 +46,8 @@ class Stream:
 class TestServer:
     __test__ = False
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.hits: list[Hit] = []
         self.stopping = threading.Event()
@@ -73,7 +74,8 @@ class TestServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server_class = type("Server", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6})
+        self._httpd = (server_class if ":" in host else ThreadingHTTPServer)((host, 0), Handler)
         self._httpd.daemon_threads = True
         self.port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
@@ -81,7 +83,7 @@ class TestServer:
 
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://[{self.host}]:{self.port}" if ":" in self.host else f"http://{self.host}:{self.port}"
 
     def serve(
         self, path: str, body: bytes, *, content_type: str = "application/pdf", headers: Headers = None
@@ -101,8 +103,8 @@ class TestServer:
 
 
 @contextmanager
-def running() -> Iterator[TestServer]:
-    server = TestServer()
+def running(host: str = "127.0.0.1") -> Iterator[TestServer]:
+    server = TestServer(host)
     try:
         yield server
     finally:

@@ -41,6 +41,18 @@ def refusal(fetcher: SafeFetcher, url: str, **kwargs: float) -> FetchError:
     return caught.value
 
 
+# Every spelling of a loopback, private, link-local, CGNAT, multicast or reserved address.
+# fmt: off
+NON_PUBLIC_HOSTS = [
+    "127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+    "224.0.0.1", "240.0.0.1", "255.255.255.255", "[::1]", "[::]", "[::ffff:127.0.0.1]",
+    "[::ffff:169.254.169.254]", "[::127.0.0.1]", "[64:ff9b::a00:1]", "[fc00::1]", "[fd12:3456::1]",
+    "[fe80::1]", "[fec0::1]", "[ff02::1]", "[2002:7f00:1::]", "2130706433", "0x7f.1", "0x7f000001",
+    "017700000001", "127.1", "127.0.0.1.", "localhost",
+]
+# fmt: on
+
+
 @pytest.fixture
 def server() -> Iterator[TestServer]:
     with running() as test_server:
@@ -59,40 +71,7 @@ def trusting(
     return SafeFetcher(resolver=resolver, policy=policy)
 
 
-@pytest.mark.parametrize(
-    "host",
-    [
-        "127.0.0.1",
-        "10.0.0.1",
-        "172.16.5.4",
-        "192.168.1.1",
-        "169.254.169.254",
-        "100.64.0.1",
-        "0.0.0.0",
-        "224.0.0.1",
-        "240.0.0.1",
-        "255.255.255.255",
-        "[::1]",
-        "[::]",
-        "[::ffff:127.0.0.1]",
-        "[::ffff:169.254.169.254]",
-        "[::127.0.0.1]",
-        "[64:ff9b::a00:1]",
-        "[fc00::1]",
-        "[fd12:3456::1]",
-        "[fe80::1]",
-        "[fec0::1]",
-        "[ff02::1]",
-        "[2002:7f00:1::]",
-        "2130706433",
-        "0x7f.1",
-        "0x7f000001",
-        "017700000001",
-        "127.1",
-        "127.0.0.1.",
-        "localhost",
-    ],
-)
+@pytest.mark.parametrize("host", NON_PUBLIC_HOSTS)
 def test_non_public_hosts_are_refused_before_any_connection(host: str) -> None:
     error = refusal(SafeFetcher(), f"http://{host}/resume.pdf")
     assert isinstance(error, FetchRefused)
@@ -177,6 +156,15 @@ def test_a_trusted_endpoint_is_fetched_through_the_pinned_address_with_the_origi
     assert hit.headers["host"] == f"resume.example.com:{server.port}"
     assert hit.headers["user-agent"].startswith("ScribeFetcher/")
     assert "cookie" not in hit.headers and "authorization" not in hit.headers
+
+
+def test_an_ipv6_endpoint_is_reached_with_a_bracketed_host_header() -> None:
+    with running("::1") as server:
+        server.serve("/cv.pdf", PDF)
+        trusted = frozenset({(ipaddress.IPv6Address("::1"), server.port)})
+        fetcher = SafeFetcher(policy=AddressPolicy(extra_ports=frozenset({server.port}), trusted=trusted))
+        assert fetch(fetcher, f"{server.origin}/cv.pdf").body == PDF
+        assert server.hits[0].headers["host"] == f"[::1]:{server.port}"
 
 
 def test_https_sends_the_original_host_name_as_sni_while_connecting_to_the_checked_address() -> None:
