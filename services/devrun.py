@@ -49,8 +49,8 @@ def _banner(local: bool) -> str:
         "-H 'Content-Type: application/json' -d '{\"display_name\": \"Sam\"}'",
         f'  curl -s -X POST localhost:{API_PORT}/api/email/generate -H "Authorization: Bearer $TOKEN" '
         "-H 'Content-Type: application/json' -d '{\"email_template\": \"Dear {{name}}, I read your paper "
-        '{{research}} and would love to join your lab.", "recipient_name": "Ada Quillfeather", '
-        '"recipient_interest": "graph neural networks"}\'',
+        '{{research}} and would love to join your lab.", "recipient_name": "Amara Okafor", '
+        '"recipient_interest": "robust reinforcement learning"}\'',
         f'  curl -s localhost:{API_PORT}/api/email/status/TASK_ID -H "Authorization: Bearer $TOKEN"',
         f'  curl -s localhost:{API_PORT}/api/email/EMAIL_ID -H "Authorization: Bearer $TOKEN"',
         "",
