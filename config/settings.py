@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     task_time_limit_seconds: int = 180
     agent_timeout_seconds: float = 60.0
     max_attempts: int = 3
+    provider_max_attempts: int = 4
+    provider_backoff_base_seconds: float = 0.5
+    provider_backoff_cap_seconds: float = 8.0
     stale_after_seconds: int = 240
     orphan_after_seconds: int = 900
     reaper_interval_seconds: int = 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,8 +39,9 @@ if TYPE_CHECKING:
 # Statuses worth another attempt later: request timeout, conflict, too early, rate limit, and every 5xx
 # (Anthropic's 529 "overloaded" included).
 TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
-# The SDK retries once on its own; the Celery task owns the longer backoff (SPEC §6).
-SDK_MAX_RETRIES = 1
+# Exactly one layer retries (SPEC §6): `run_agent`, with exponential backoff, full jitter and the
+# provider's Retry-After. The SDK's own retries are off so attempts never multiply.
+SDK_MAX_RETRIES = 0
 _SECRET_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9._\-]{6,})")
 
 
@@ -47,7 +49,14 @@ class ProviderError(Exception):
     """A model provider call failed; `transient` says whether trying again later can help."""
 
     def __init__(
-        self, message: str, *, kind: str, transient: bool, model: str, status_code: int | None = None
+        self,
+        message: str,
+        *,
+        kind: str,
+        transient: bool,
+        model: str,
+        status_code: int | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -55,6 +64,7 @@ class ProviderError(Exception):
         self.transient = transient
         self.model = model
         self.status_code = status_code
+        self.retry_after = retry_after
 
 
 class Usage(BaseModel):
@@ -126,14 +136,23 @@ def build_agent[OutputT](
 async def run_agent[OutputT](
     agent: Agent[None, OutputT], prompt: str, *, timeout: float | None = None
 ) -> AgentOutcome[OutputT]:
-    """Run an agent under a wall-clock deadline; provider failures become `ProviderError`."""
-    limit = get_settings().agent_timeout_seconds if timeout is None else timeout
+    """Run an agent, each attempt under a wall-clock deadline; transient failures are retried with
+    exponential backoff and full jitter (honouring Retry-After); the last failure becomes `ProviderError`."""
+    settings = get_settings()
+    limit = settings.agent_timeout_seconds if timeout is None else timeout
     model_name = _model_label(agent.model)
-    try:
-        async with asyncio.timeout(limit):
-            result = await agent.run(prompt)
-    except Exception as exc:
-        raise classify_error(exc, model=model_name, timeout=limit) from exc
+    attempt = 1
+    while True:
+        try:
+            async with asyncio.timeout(limit):
+                result = await agent.run(prompt)
+            break
+        except Exception as exc:
+            error = classify_error(exc, model=model_name, timeout=limit)
+            if not error.transient or attempt >= settings.provider_max_attempts:
+                raise error from exc
+            await asyncio.sleep(backoff_delay(attempt, error.retry_after))
+            attempt += 1
     usage = result.usage
     response = result.response
     ran = f"{response.provider_name}:{response.model_name}" if response.provider_name else response.model_name
@@ -146,6 +165,19 @@ async def run_agent[OutputT](
     )
 
 
+def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before attempt `attempt + 1`: full jitter over an exponential cap, never less
+    than the provider's Retry-After (bounded, so a bad header cannot stall a worker)."""
+    settings = get_settings()
+    ceiling = min(
+        settings.provider_backoff_cap_seconds, settings.provider_backoff_base_seconds * 2 ** (attempt - 1)
+    )
+    delay = random.uniform(0, ceiling)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, settings.provider_backoff_cap_seconds * 4))
+    return delay
+
+
 def classify_error(exc: BaseException, *, model: str, timeout: float | None = None) -> ProviderError:
     """Name a provider failure and decide whether it is transient (retry later) or permanent."""
     kind, transient = _kind_of(exc)
@@ -156,7 +188,15 @@ def classify_error(exc: BaseException, *, model: str, timeout: float | None = No
         detail = _scrub(str(exc)) or type(exc).__name__
     status_text = f"status {status}, " if status is not None else ""
     message = f"{model} failed ({status_text}{kind}): {detail}"
-    return ProviderError(message, kind=kind, transient=transient, model=model, status_code=status)
+    retry_after = getattr(exc, "retry_after", None)
+    return ProviderError(
+        message,
+        kind=kind,
+        transient=transient,
+        model=model,
+        status_code=status,
+        retry_after=float(retry_after) if isinstance(retry_after, int | float) else None,
+    )
 
 
 def _kind_of(exc: BaseException) -> tuple[str, bool]:

@@ -62,6 +62,9 @@ os.environ.update(
         "EMULATOR_URL": f"http://127.0.0.1:{EMULATOR_PORT}",
         "LOGFIRE_TOKEN": "",
         "ADMIN_EMAILS": "admin@scribe.test",
+        # Provider retries keep their shape (exponential, jittered) but not their seconds.
+        "PROVIDER_BACKOFF_BASE_SECONDS": "0.02",
+        "PROVIDER_BACKOFF_CAP_SECONDS": "0.2",
     }
 )
 for name in (

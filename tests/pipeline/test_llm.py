@@ -10,7 +10,8 @@ from pydantic_ai.exceptions import ModelHTTPError, UnexpectedModelBehavior, User
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from services.llm import ProviderError, build_agent, build_model, classify_error, run_agent
+from config.settings import get_settings
+from services.llm import ProviderError, backoff_delay, build_agent, build_model, classify_error, run_agent
 
 
 class Answer(BaseModel):
@@ -108,3 +109,55 @@ def test_a_run_past_its_deadline_is_a_transient_timeout() -> None:
     with agent.override(model=FunctionModel(slow)), pytest.raises(ProviderError) as caught:
         asyncio.run(run_agent(agent, "hello", timeout=0.05))
     assert caught.value.kind == "timeout" and caught.value.transient
+
+
+def flaky(failures: list[int]) -> tuple[FunctionModel, list[int]]:
+    """A model that answers with the given HTTP statuses first, then succeeds; records each call."""
+    calls: list[int] = []
+
+    def answer(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        calls.append(1)
+        if len(calls) <= len(failures):
+            raise ModelHTTPError(status_code=failures[len(calls) - 1], model_name="scripted", body="boom")
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, {"value": "ok"})])
+
+    return FunctionModel(answer, model_name="scripted"), calls
+
+
+def test_transient_failures_are_retried_until_an_answer() -> None:
+    model, calls = flaky([529, 500, 429])
+    agent = build_agent("anthropic:claude-haiku-4-5", Answer, "retry test")
+    with agent.override(model=model):
+        outcome = asyncio.run(run_agent(agent, "hello"))
+    assert outcome.output == Answer(value="ok")
+    assert len(calls) == 4
+
+
+def test_permanent_failures_are_not_retried() -> None:
+    model, calls = flaky([401])
+    agent = build_agent("anthropic:claude-haiku-4-5", Answer, "permanent test")
+    with agent.override(model=model), pytest.raises(ProviderError) as caught:
+        asyncio.run(run_agent(agent, "hello"))
+    assert not caught.value.transient
+    assert len(calls) == 1
+
+
+def test_retries_stop_after_the_configured_attempts() -> None:
+    model, calls = flaky([503] * 10)
+    agent = build_agent("anthropic:claude-haiku-4-5", Answer, "exhausted test")
+    with agent.override(model=model), pytest.raises(ProviderError) as caught:
+        asyncio.run(run_agent(agent, "hello"))
+    assert caught.value.transient and caught.value.status_code == 503
+    assert len(calls) == get_settings().provider_max_attempts
+
+
+def test_backoff_grows_exponentially_with_jitter_and_honours_retry_after() -> None:
+    settings = get_settings()
+    for attempt in range(1, 6):
+        ceiling = min(
+            settings.provider_backoff_cap_seconds, settings.provider_backoff_base_seconds * 2 ** (attempt - 1)
+        )
+        delays = {backoff_delay(attempt) for _ in range(50)}
+        assert all(0 <= d <= ceiling for d in delays)
+        assert len(delays) > 1  # jittered
+    assert backoff_delay(1, retry_after=0.5) >= 0.5
