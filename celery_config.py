@@ -47,6 +47,8 @@ def create_celery_app() -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        worker_pool=settings.worker_pool,
+        worker_concurrency=settings.worker_concurrency,
         task_default_queue=EMAIL_QUEUE,
         task_queues=[Queue(EMAIL_QUEUE), Queue("celery")],
         task_routes={
@@ -60,8 +62,10 @@ def create_celery_app() -> Celery:
                 "options": {"expires": float(settings.reaper_interval_seconds)},
             }
         },
-        task_time_limit=settings.task_time_limit_seconds + 30,
-        task_soft_time_limit=settings.task_time_limit_seconds,
+        # The pipeline enforces task_time_limit_seconds itself (services/generation.py), which also
+        # holds in a threads pool; in prefork these are the backstops if that ever fails.
+        task_soft_time_limit=settings.task_time_limit_seconds + 15,
+        task_time_limit=settings.task_time_limit_seconds + 45,
         task_track_started=True,
         result_expires=24 * 3600,
         worker_send_task_events=True,

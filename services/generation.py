@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 
+from config.settings import get_settings
 from database.engine import session_scope
+from models import QueueItem
 from pipeline.core.runner import PipelineError, run_pipeline
 from pipeline.metadata import build_email_metadata
 from pipeline.models import PipelineData, ProgressEvent
-from services import queue
+from services import async_runtime, queue
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +27,6 @@ def generate_next(*, task_id: str | None) -> dict[str, Any]:
         item = queue.claim_next(session=session, task_id=task_id)
         if item is None:
             return {"skipped": True}
-        item_id = item.id
         data = PipelineData(
             queue_item_id=item.id,
             user_id=item.user_id,
@@ -33,25 +35,14 @@ def generate_next(*, task_id: str | None) -> dict[str, Any]:
             email_template=item.email_template,
         )
         try:
-            result = asyncio.run(run_pipeline(data, on_progress=_progress_publisher(item.id)))
+            result = async_runtime.run(_run_with_heartbeat(data, item.id))
         except PipelineError as exc:
-            queue.fail(
-                session=session,
-                item=item,
-                message=str(exc),
-                error_type=exc.error_type,
-                failed_step=exc.failed_step,
+            return _fail(session, item, str(exc), exc.error_type, exc.failed_step)
+        except (TimeoutError, SoftTimeLimitExceeded):
+            limit = get_settings().task_time_limit_seconds
+            return _fail(
+                session, item, f"Generation took longer than {limit} s and was stopped", "timeout", None
             )
-            return {"queue_item_id": str(item_id), "status": "failed"}
-        except SoftTimeLimitExceeded:
-            queue.fail(
-                session=session,
-                item=item,
-                message="Generation took too long and was stopped",
-                error_type="timeout",
-                failed_step=None,
-            )
-            return {"queue_item_id": str(item_id), "status": "failed"}
         email = queue.complete(
             session=session,
             item=item,
@@ -62,16 +53,46 @@ def generate_next(*, task_id: str | None) -> dict[str, Any]:
             step_timings=result.step_timings,
         )
         if email is None:
-            log.info("queue item %s moved on while running; result discarded", item_id)
-            return {"queue_item_id": str(item_id), "skipped": True}
-        return {"queue_item_id": str(item_id), "status": "completed", "email_id": str(email.id)}
+            log.info("queue item %s moved on while running; result discarded", item.id)
+            return {"queue_item_id": str(item.id), "skipped": True}
+        return {"queue_item_id": str(item.id), "status": "completed", "email_id": str(email.id)}
 
 
-def _progress_publisher(item_id: uuid.UUID) -> Any:
-    async def publish(event: ProgressEvent) -> None:
-        await asyncio.to_thread(_record, item_id, event)
+def _fail(session: Any, item: QueueItem, message: str, error_type: str, step: str | None) -> dict[str, Any]:
+    queue.fail(session=session, item=item, message=message, error_type=error_type, failed_step=step)
+    return {"queue_item_id": str(item.id), "status": "failed"}
 
-    return publish
+
+async def _run_with_heartbeat(data: PipelineData, item_id: uuid.UUID) -> PipelineData:
+    """The pipeline under the task's time limit, with a heartbeat so the reaper knows we are alive.
+
+    The limit is enforced here, inside the loop, because Celery's own limits do nothing in a
+    threads pool (and only interrupt the waiting thread in prefork).
+    """
+    settings = get_settings()
+    beat = asyncio.create_task(_heartbeat(item_id, settings.heartbeat_seconds))
+    try:
+        async with asyncio.timeout(settings.task_time_limit_seconds):
+            return await run_pipeline(data, on_progress=lambda event: _publish(item_id, event))
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
+
+
+async def _heartbeat(item_id: uuid.UUID, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        await asyncio.to_thread(_touch, item_id)
+
+
+def _touch(item_id: uuid.UUID) -> None:
+    with session_scope() as session:
+        queue.heartbeat(session=session, item_id=item_id)
+
+
+async def _publish(item_id: uuid.UUID, event: ProgressEvent) -> None:
+    await asyncio.to_thread(_record, item_id, event)
 
 
 def _record(item_id: uuid.UUID, event: ProgressEvent) -> None:

@@ -151,6 +151,16 @@ def record_progress(
     session.commit()
 
 
+def heartbeat(*, session: Session, item_id: uuid.UUID) -> None:
+    """Tell the reaper this item's worker is alive."""
+    session.execute(
+        update(QueueItem)
+        .where(QueueItem.id == item_id, QueueItem.status == QueueStatus.PROCESSING)
+        .values(heartbeat_at=utcnow())
+    )
+    session.commit()
+
+
 def complete(
     *,
     session: Session,
