@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     # Measured (make bench): pipelines are I/O-bound, so threads sharing one event loop per process
     # give the throughput of many processes at the memory of one.
     worker_pool: Literal["threads", "prefork", "solo"] = "threads"
+    pipeline_concurrent_steps: bool = True
     worker_concurrency: int = 8
     task_time_limit_seconds: int = 180
     agent_timeout_seconds: float = 60.0

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+from config.settings import get_settings
 from pipeline.core.errors import PipelineError
 from pipeline.core.step import Step
 from pipeline.models import STEP_NAMES, PipelineData, ProgressCallback, ProgressEvent, StepName
@@ -56,13 +57,17 @@ async def run_pipeline(
     steps = steps or default_steps()
     runner = _Runner(data, on_progress)
     await runner.run_step(steps.template_parser)
-    try:
-        # The two research steps are independent: the critical path is max(web, arXiv), not their sum.
-        async with asyncio.TaskGroup() as group:
-            group.create_task(runner.run_step(steps.web_scraper))
-            group.create_task(runner.run_step(steps.arxiv_helper))
-    except ExceptionGroup as errors:
-        raise errors.exceptions[0] from None
+    if get_settings().pipeline_concurrent_steps:
+        try:
+            # The two research steps are independent: the critical path is max(web, arXiv), not their sum.
+            async with asyncio.TaskGroup() as group:
+                group.create_task(runner.run_step(steps.web_scraper))
+                group.create_task(runner.run_step(steps.arxiv_helper))
+        except ExceptionGroup as errors:
+            raise errors.exceptions[0] from None
+    else:  # the original's design, kept as the benchmark's baseline
+        await runner.run_step(steps.web_scraper)
+        await runner.run_step(steps.arxiv_helper)
     await runner.run_step(steps.email_composer)
     data.step_timings = {name: data.step_timings.get(name, 0.0) for name in STEP_NAMES}
     return data
