@@ -2,8 +2,12 @@
 
 - processing rows whose heartbeat stopped (worker killed, machine lost) go back to pending,
   or end failed once they have used their attempts (a poison item must not loop);
-- pending rows that never reached the broker, or whose message may be gone, get a new token.
-Every change is a conditional UPDATE, so two reapers (two Pis) can run at once.
+- pending rows that never reached the broker, or whose message may be gone, get a new token;
+- and, since tokens are interchangeable (services/fair_queue.py), when the broker holds fewer
+  tokens than there are pending rows (a message deleted, Redis restarted without its AOF), the
+  missing number is sent at once. A surplus token is only a no-op for the worker that gets it.
+Every change is a conditional UPDATE, so two reapers (two Pis) can run at once; each may then send
+the same deficit, which is a surplus, never a loss.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
 from models import QueueItem, QueueStatus
+from services import broker
 from services.queue import enqueue, utcnow
 
 log = logging.getLogger(__name__)
@@ -27,6 +32,7 @@ class ReapReport:
     requeued: int = 0
     failed: int = 0
     reenqueued: int = 0
+    replaced: int = 0
 
 
 def reap(*, session: Session) -> ReapReport:
@@ -74,6 +80,50 @@ def reap(*, session: Session) -> ReapReport:
         )
     )
     report.reenqueued = enqueue(session=session, item_ids=[*requeued, *orphans])
-    if report.requeued or report.failed or orphans:
+    report.replaced = replace_lost_tokens(session=session)
+    if report.requeued or report.failed or orphans or report.replaced:
         log.warning("reaper: %s", report)
     return report
+
+
+def replace_lost_tokens(*, session: Session) -> int:
+    """Send one token per pending row the broker has no token for; returns how many were sent."""
+    from celery_config import EMAIL_QUEUE
+
+    settings = get_settings()
+    grace = utcnow() - timedelta(seconds=settings.reaper_interval_seconds)
+    # A row created moments ago with no enqueued_at is being enqueued by its request right now.
+    owed = and_(
+        QueueItem.status == QueueStatus.PENDING,
+        or_(QueueItem.enqueued_at.is_not(None), QueueItem.created_at < grace),
+    )
+    # Rows first, broker second: a token taken in between then shows as a surplus, not a deficit.
+    pending, processing = session.execute(
+        select(
+            func.count().filter(owed),
+            func.count().filter(QueueItem.status == QueueStatus.PROCESSING),
+        ).select_from(QueueItem)
+    ).one()
+    session.commit()
+    if not pending:
+        return 0
+    held = broker.backlog(EMAIL_QUEUE)
+    if held is None:
+        return 0
+    # A running task's message stays reserved until its ack; those tokens are spent already.
+    tokens = held.ready + max(0, held.reserved - processing)
+    deficit = pending - tokens
+    if deficit <= 0:
+        return 0
+    item_ids = list(
+        session.scalars(
+            select(QueueItem.id)
+            .where(owed)
+            .order_by(QueueItem.enqueued_at.asc().nulls_first(), QueueItem.created_at)
+            .limit(deficit)
+        )
+    )
+    log.warning(
+        "reaper: broker holds %s token(s) for %s pending item(s); sending %s", tokens, pending, deficit
+    )
+    return enqueue(session=session, item_ids=item_ids)
