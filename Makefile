@@ -18,7 +18,10 @@ run: install ## API :8000, worker, Flower :5555 (+ provider emulator :8765 when 
 	@$(VENV)/python -m services.devrun
 
 test: install ## the whole suite (PostgreSQL/Redis tests run when TEST_DATABASE_URL / TEST_REDIS_URL are set)
-	$(VENV)/pytest -q $(PYTEST_ARGS)
+	$(VENV)/pytest -q --ignore=tests/chaos $(PYTEST_ARGS)
+
+chaos: install ## fault injection (kill/stop workers, restart Redis/PostgreSQL, flaky providers), ~5 min
+	$(VENV)/pytest -q -p tests.chaos.plugin tests/chaos $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/ruff check .
