@@ -66,6 +66,12 @@ class Settings(BaseSettings):
 
     logfire_token: str | None = None
     chromium_path: str = "/usr/bin/chromium"
+    # Thin search results are fetched directly (services/page_fetch.py); Chromium renders only pages
+    # that need JavaScript, a few at a time (each costs ~0.4 GB on a Pi).
+    page_fetch_max_bytes: int = 2 * 1024 * 1024
+    page_fetch_timeout_seconds: float = 6.0
+    browser_max_pages: int = 2
+    browser_timeout_seconds: float = 15.0
     template_generation_limit: int = 5
     # Resume PDFs come only from these URL prefixes; empty means `resume_origins` (Supabase storage).
     # An origin listed here is trusted as configured: if its host is an IP literal, that address may
@@ -94,6 +100,9 @@ class Settings(BaseSettings):
     sse_poll_seconds: float = 0.5
     rate_limit_batch_per_minute: int = 5
     task_expiry_seconds: int = 6 * 3600
+    # Largest request body the API reads. The biggest valid body (a 100-item batch at the length limits,
+    # every character JSON-escaped as a surrogate pair) stays under 1 MiB, so the cap refuses nothing valid.
+    max_request_bytes: int = 1024 * 1024
 
     @field_validator("admin_emails", "allowed_origins", mode="before")
     @classmethod

@@ -22,6 +22,7 @@ def build_email_metadata(data: PipelineData) -> dict[str, Any]:
             {"title": paper.title, "arxiv_url": paper.url, "year": paper.year, "arxiv_id": paper.arxiv_id}
             for paper in data.arxiv_papers
         ],
+        "paper_screening": data.paper_screening.model_dump(),
         "facts": [fact.model_dump() for fact in data.facts],
         "used_source_urls": list(data.used_source_urls),
         "used_paper_ids": list(data.used_paper_ids),
@@ -38,6 +39,7 @@ def build_email_metadata(data: PipelineData) -> dict[str, Any]:
         "scraping_metadata": {
             "queries": dict(data.scraping.queries),
             "result_counts": dict(data.scraping.result_counts),
+            "fetched_pages": [page.model_dump() for page in data.scraping.fetched_pages],
             "warnings": list(data.scraping.warnings),
         },
         "warnings": list(data.warnings),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from pipeline.models import ArxivPaper, Fact, Source, TemplateType, VerificationCheck
+from pipeline.template_fit import check_template_kept
 from pipeline.text import (
     HONORIFICS,
     content_words,
@@ -31,6 +32,7 @@ AI_TELLS: tuple[tuple[str, str], ...] = (
     ("in the realm of", r"\bin the realm of\b"),
 )
 GROUNDED = "grounded"
+RESEARCH_FOUND = "research_found"
 TITLE_MATCH_RATIO = 0.9
 MIN_TITLE_WORDS = 2
 MIN_RUN_CAPITALS = 4
@@ -58,6 +60,8 @@ class Evidence:
     sources: list[Source] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     papers: list[ArxivPaper] = field(default_factory=list)
+    # Why the research steps came back empty-handed (search outage, arXiv outage ...), if they did.
+    problems: list[str] = field(default_factory=list)
 
     @property
     def known_titles(self) -> list[str]:
@@ -84,6 +88,8 @@ def verify(
         check_cited_papers(used_paper_ids, evidence.papers),
         check_cited_sources(used_source_urls, evidence),
         check_ai_tells(email, evidence.template),
+        check_template_kept(email, evidence.template),
+        check_research_found(evidence),
     ]
     if evidence.template_type in (TemplateType.RESEARCH, TemplateType.BOOK):
         checks.append(check_grounded(email, used_source_urls, evidence))
@@ -91,10 +97,20 @@ def verify(
 
 
 def worth_retrying(checks: list[VerificationCheck], evidence: Evidence) -> bool:
-    """A corrective retry helps unless the only failure is having nothing to ground the email on."""
+    """A corrective retry helps unless the only failures come from having found nothing to cite."""
     failed = [check for check in checks if not check.passed]
     nothing_to_cite = not evidence.facts and not evidence.papers
-    return any(check.name != GROUNDED or not nothing_to_cite for check in failed)
+    return any(
+        check.name != RESEARCH_FOUND and (check.name != GROUNDED or not nothing_to_cite) for check in failed
+    )
+
+
+def check_research_found(evidence: Evidence) -> VerificationCheck:
+    """Something was found about the recipient; if not, the email is general by necessity, and says why."""
+    if evidence.sources or evidence.papers:
+        return VerificationCheck(name=RESEARCH_FOUND, passed=True)
+    reasons = "; ".join(dict.fromkeys(evidence.problems)) or "no web sources or papers were found"
+    return VerificationCheck(name=RESEARCH_FOUND, passed=False, detail=reasons)
 
 
 def check_placeholders(email: str) -> VerificationCheck:

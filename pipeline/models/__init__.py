@@ -1,6 +1,14 @@
 from pipeline.models.pipeline_data import PipelineData
 from pipeline.models.progress import STEP_NAMES, ProgressCallback, ProgressEvent, StepName, StepResult
-from pipeline.models.research import ArxivPaper, Fact, ScrapingMetadata, Source
+from pipeline.models.research import (
+    ArxivPaper,
+    Fact,
+    FetchedPage,
+    PaperScreening,
+    ScrapingMetadata,
+    ScreenedPaper,
+    Source,
+)
 from pipeline.models.template_type import TemplateType
 from pipeline.models.verification import Verification, VerificationCheck
 
@@ -8,10 +16,13 @@ __all__ = [
     "STEP_NAMES",
     "ArxivPaper",
     "Fact",
+    "FetchedPage",
+    "PaperScreening",
     "PipelineData",
     "ProgressCallback",
     "ProgressEvent",
     "ScrapingMetadata",
+    "ScreenedPaper",
     "Source",
     "StepName",
     "StepResult",

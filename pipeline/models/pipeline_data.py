@@ -7,7 +7,7 @@ import uuid
 from pydantic import BaseModel, Field
 
 from pipeline.models.progress import StepResult
-from pipeline.models.research import ArxivPaper, Fact, ScrapingMetadata, Source
+from pipeline.models.research import ArxivPaper, Fact, PaperScreening, ScrapingMetadata, Source
 from pipeline.models.template_type import TemplateType
 from pipeline.models.verification import Verification
 from services.llm import Usage
@@ -31,6 +31,7 @@ class PipelineData(BaseModel):
     facts: list[Fact] = Field(default_factory=list)
     arxiv_papers: list[ArxivPaper] = Field(default_factory=list)
     scraping: ScrapingMetadata = Field(default_factory=ScrapingMetadata)
+    paper_screening: PaperScreening = Field(default_factory=PaperScreening)
 
     # Email composer and verification
     email_message: str = ""

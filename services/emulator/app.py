@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.emulator import anthropic_api, arxiv_api, exa_api
+from services.emulator import anthropic_api, arxiv_api, exa_api, web
 from services.emulator.faults import PRESETS, EmulatorState
 
 
@@ -62,6 +62,8 @@ def create_app(*, latency: str = "zero", state: EmulatorState | None = None) -> 
             Route("/_emulator/stats", _stats, methods=["GET"]),
             Route("/_emulator/reset", _reset, methods=["POST"]),
             Route("/_emulator/health", _health, methods=["GET"]),
+            # Last: every other GET is a request for a roster web page, answered by host name.
+            Route("/{path:path}", web.serve, methods=["GET"]),
         ]
     )
     app.state.emulator = state or EmulatorState()

@@ -105,6 +105,18 @@ class _Material:
 
         return max(self.papers, key=relevance) if self.papers else None
 
+    def best_fact(self) -> dict[str, Any] | None:
+        """The safe fact sharing most words with the interest that says more than the interest itself."""
+        wanted = content_words(self.interest)
+        restating = wanted | {"research", "interests", "recurring", "themes"}
+        scored = [
+            (len(words & wanted), -index, fact)
+            for index, fact in enumerate(self.safe_facts)
+            if len((words := content_words(str(fact.get("text", "")))) - restating) >= 3
+        ]
+        best = max(scored, key=lambda item: (item[0], item[1]), default=None)
+        return best[2] if best else None
+
     def book_title(self) -> str | None:
         for fact in self.safe_facts:
             match = _QUOTED.search(str(fact.get("text", "")))
@@ -141,15 +153,15 @@ def _value(kind: str, material: _Material, fabricate: bool) -> tuple[str, bool]:
         if paper is not None:
             material.used_papers.append(str(paper.get("arxiv_id", "")))
             return str(paper.get("title", "")), True
-        return material.interest, False
+        fact = material.best_fact()
+        return (material.use_fact(fact), False) if fact else (material.interest, False)
     if kind in ("research", "book"):
         title = material.book_title()
         return (title, True) if title else (material.interest, False)
     if kind == "affiliation":
         return material.affiliation() or "your department", False
-    if material.safe_facts:
-        return material.use_fact(material.safe_facts[0]), False
-    return material.interest, False
+    fact = material.best_fact()
+    return (material.use_fact(fact), False) if fact else (material.interest, False)
 
 
 def _injected_demand(material: _Material) -> str | None:

@@ -13,17 +13,25 @@ from services.emulator.errors import error_response, fault_response
 from services.emulator.faults import EmulatorState
 from services.emulator.roster import PAGE_OWNERS, PAGES, Page, people_in_text
 from services.emulator.text import content_words, sentences
+from services.emulator.web import find_page, served_url
 
 DEFAULT_MAX_CHARACTERS = 10_000
 _COST_PER_RESULT = 0.001
 
 
-def _render(page: Page, contents: dict[str, Any] | None, score: float) -> dict[str, Any]:
-    """One result, with the content fields the request asked for (camelCase, as Exa sends them)."""
+def _render(
+    page: Page, contents: dict[str, Any] | None, score: float, port: int | None = None
+) -> dict[str, Any]:
+    """One result, with the content fields the request asked for (camelCase, as Exa sends them).
+
+    Thin pages come back with their title as their only text (a JavaScript app's with none), at the
+    URL where the emulator serves them.
+    """
     owner = PAGE_OWNERS.get(page.url)
+    url = served_url(page, port) if page.web != "search" else page.url
     result: dict[str, Any] = {
-        "id": page.id,
-        "url": page.url,
+        "id": url,
+        "url": url,
         "title": page.title,
         "publishedDate": f"{page.published}T00:00:00.000Z",
         "author": owner.name if owner else None,
@@ -35,7 +43,8 @@ def _render(page: Page, contents: dict[str, Any] | None, score: float) -> dict[s
         limit = DEFAULT_MAX_CHARACTERS
         if isinstance(text_option, dict):
             limit = int(text_option.get("maxCharacters") or DEFAULT_MAX_CHARACTERS)
-        result["text"] = page.text[:limit]
+        text = {"search": page.text, "thin": page.title, "js": ""}[page.web]
+        result["text"] = text[:limit]
     if contents.get("highlights"):
         result["highlights"] = sentences(page.text)[:3]
         result["highlightScores"] = [0.9, 0.8, 0.7][: len(result["highlights"])]
@@ -101,7 +110,7 @@ async def search(request: Request) -> Response:
         {
             "requestId": uuid.uuid4().hex,
             "resolvedSearchType": "neural" if body.get("type") in (None, "auto") else body["type"],
-            "results": [_render(page, body.get("contents"), score) for score, page in hits],
+            "results": [_render(page, body.get("contents"), score, request.url.port) for score, page in hits],
             "searchTime": 1.0,
             "costDollars": {"total": round(0.005 + _COST_PER_RESULT * len(hits), 4)},
         }
@@ -119,12 +128,12 @@ async def contents(request: Request) -> Response:
     options: dict[str, Any] = {key: body[key] for key in ("text", "highlights", "summary") if key in body}
     results, statuses = [], []
     for url in wanted:
-        page = PAGES.get(str(url))
+        page = PAGES.get(str(url)) or find_page(str(url))
         if page is None:
             error = {"tag": "CRAWL_NOT_FOUND", "httpStatusCode": 404}
             statuses.append({"id": url, "status": "error", "error": error})
         else:
-            results.append(_render(page, options or {"text": True}, 1.0))
+            results.append(_render(page, options or {"text": True}, 1.0, request.url.port))
             statuses.append({"id": url, "status": "success"})
     return JSONResponse(
         {

@@ -14,7 +14,12 @@ from typing import Literal
 from services.emulator.text import content_words, fold, name_key, strip_honorifics, tokens
 
 Kind = Literal["researcher", "author", "arxiv_only", "ghost"]
-Flag = Literal["fabricates", "leaves_placeholder", "obeys_injection", "has_injection", "namesake"]
+Flag = Literal[
+    "fabricates", "leaves_placeholder", "obeys_injection", "has_injection", "namesake", "thin_pages"
+]
+# How a person's profile page reaches the pipeline: with its text in search results, as a thin search
+# result whose page is plain HTML, or as a thin result whose page is a JavaScript app.
+Web = Literal["search", "thin", "js"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Page:
     title: str
     published: str  # YYYY-MM-DD
     text: str
+    web: Web = "search"
 
     @property
     def id(self) -> str:
@@ -118,6 +124,7 @@ def researcher(
     injection: str = "",
     key: str = "",
     updated: str = "2025-09-15",
+    web: Web = "search",
 ) -> Person:
     """Build a Person with a profile page, and a publications or books page when they have any."""
     slug = key or _slug(name)
@@ -132,6 +139,7 @@ def researcher(
             f"{name} | {affiliation}",
             updated,
             "\n\n".join((intro, " ".join(facts), closing)),
+            web,
         )
     ]
     built_papers = tuple(paper(t, y, s, (name, *co), cats) for t, y, s, co, cats in papers)
@@ -158,10 +166,12 @@ def researcher(
         )
     if injection:
         first = pages[-1]
-        pages[-1] = Page(first.url, first.title, first.published, f"{first.text}\n\n{injection}")
+        pages[-1] = Page(first.url, first.title, first.published, f"{first.text}\n\n{injection}", first.web)
     all_flags: set[Flag] = set(flags)
     if injection:
         all_flags.add("has_injection")
+    if web != "search":
+        all_flags.add("thin_pages")
     return Person(
         key=slug,
         name=name,
@@ -185,8 +195,9 @@ def _load() -> tuple[Person, ...]:
     from services.emulator.roster_authors import AUTHORS_AND_EDGE_CASES
     from services.emulator.roster_international import INTERNATIONAL
     from services.emulator.roster_researchers import RESEARCHERS
+    from services.emulator.roster_web import WEB_AND_NAMESAKES
 
-    people = (*RESEARCHERS, *INTERNATIONAL, *AUTHORS_AND_EDGE_CASES)
+    people = (*RESEARCHERS, *INTERNATIONAL, *AUTHORS_AND_EDGE_CASES, *WEB_AND_NAMESAKES)
     keys = [person.key for person in people]
     assert len(keys) == len(set(keys)), "roster keys must be unique"
     counts: dict[frozenset[str], int] = {}

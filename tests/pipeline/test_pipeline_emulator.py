@@ -94,16 +94,25 @@ def test_a_book_email_uses_a_book_title_from_the_web_and_skips_arxiv(emulator_co
     assert result.is_confident, result.verification.failed
 
 
-def test_an_invented_title_is_caught_and_not_confident(emulator_config: EmulatorHandle) -> None:
-    result = run(by_key("victor-langridge"))
+def test_an_invented_title_is_caught_removed_and_not_confident(emulator_config: EmulatorHandle) -> None:
+    person = by_key("victor-langridge")
+    result = run(person)
     assert result.verification.retried and not result.is_confident
-    assert "titles_verified" in [check.name for check in result.verification.failed]
+    repaired = next(check for check in result.verification.failed if check.name == "draft_repaired")
+    assert "draft failed titles_verified: unverified title" in repaired.detail
+    assert "Unified Theory" not in result.email_message
+    assert f"your paper {person.interest} and" in result.email_message
 
 
-def test_a_left_placeholder_is_caught_and_not_confident(emulator_config: EmulatorHandle) -> None:
-    result = run(by_key("harriet-quill"))
+def test_a_left_placeholder_is_caught_filled_in_code_and_not_confident(
+    emulator_config: EmulatorHandle,
+) -> None:
+    person = by_key("harriet-quill")
+    result = run(person)
     assert result.verification.retried and not result.is_confident
-    assert "placeholders_filled" in [check.name for check in result.verification.failed]
+    repaired = next(check for check in result.verification.failed if check.name == "draft_repaired")
+    assert "draft failed placeholders_filled" in repaired.detail
+    assert "{{" not in result.email_message and person.interest in result.email_message
 
 
 def test_an_instruction_injected_into_a_web_page_never_reaches_the_email(

@@ -169,4 +169,4 @@ def test_metadata_has_every_documented_key_and_is_json() -> None:
     }
     assert metadata["usage"]["total"] == {"input_tokens": 30, "output_tokens": 15, "requests": 3}
     assert set(metadata["verification"]) >= {"checks", "failed", "retried"}
-    assert set(metadata["scraping_metadata"]) == {"queries", "result_counts", "warnings"}
+    assert set(metadata["scraping_metadata"]) == {"queries", "result_counts", "fetched_pages", "warnings"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
 
 from pydantic_ai import Agent
 
@@ -12,6 +11,7 @@ from config.settings import get_settings
 from pipeline.core.step import Step
 from pipeline.models import Fact, PipelineData, Source, StepResult
 from pipeline.steps.web_scraper.output import ResearchNotes
+from pipeline.steps.web_scraper.pages import PageFetcher, fill_thin_sources
 from pipeline.steps.web_scraper.prompt import INSTRUCTIONS, build_prompt
 from pipeline.steps.web_scraper.search import (
     SearchClientFactory,
@@ -21,14 +21,9 @@ from pipeline.steps.web_scraper.search import (
 )
 from pipeline.text import normalise_url
 from services.llm import build_agent, run_agent
+from services.page_fetch import fetch_page
 
 MAX_FACTS = 12
-# Search results thinner than this are candidates for a direct fetch of the page (SPEC §7).
-THIN_TEXT_CHARS = 300
-
-# Direct page fetching (safe fetcher, Playwright for JavaScript pages) plugs in here: it gets a thin
-# source and returns it with fuller text. Not built yet; without one, thin sources are used as they are.
-PageFetcher = Callable[[Source], Awaitable[Source]]
 
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,30}\b(previous|prior|above|earlier|all)\b.{0,20}\b(instructions?|prompts?)\b"
@@ -64,8 +59,12 @@ class WebScraperStep(Step):
     name = "web_scraper"
 
     def __init__(
-        self, *, client_factory: SearchClientFactory = exa_client, page_fetcher: PageFetcher | None = None
+        self,
+        *,
+        client_factory: SearchClientFactory = exa_client,
+        page_fetcher: PageFetcher | None = fetch_page,
     ) -> None:
+        """`page_fetcher` fills in thin search results (None: use them as they are)."""
         self._client_factory = client_factory
         self._page_fetcher = page_fetcher
 
@@ -80,8 +79,8 @@ class WebScraperStep(Step):
         sources, counts, warnings = await self._search(queries)
         data.scraping.result_counts = counts
         data.scraping.warnings.extend(warnings)
-        if self._page_fetcher is not None:
-            sources = await self._fill_thin(sources, self._page_fetcher)
+        if self._page_fetcher is not None and sources:
+            sources, data.scraping.fetched_pages = await fill_thin_sources(sources, self._page_fetcher)
         data.sources = sources
         if not sources:
             data.warnings.extend(warnings)
@@ -108,15 +107,3 @@ class WebScraperStep(Step):
             return await search_sources(client, queries)
         finally:
             await client.aclose()
-
-    @staticmethod
-    async def _fill_thin(sources: list[Source], fetch: PageFetcher) -> list[Source]:
-        async def fill(source: Source) -> Source:
-            if len(source.text) >= THIN_TEXT_CHARS:
-                return source
-            try:
-                return await fetch(source)
-            except Exception:  # a page that cannot be fetched keeps its search snippet
-                return source
-
-        return list(await asyncio.gather(*(fill(source) for source in sources)))
