@@ -1,0 +1,162 @@
+"""A test client that holds every response to the frontend contract (SPEC §4).
+
+Each request is matched to its contract route by method and path; the status must be the
+one the test expects, a success body must parse into that route's model, an error body
+must be `{"detail": ...}` (401 with a Bearer challenge, 429 with Retry-After), and every
+`data:` line of an event stream must parse into the same model as the route's JSON twin.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
+
+from tests.contract import frontend_schemas as fs
+
+Route = tuple[str, str]
+
+CONTRACT: dict[Route, tuple[int, Any]] = {
+    ("GET", "/health"): (200, fs.Health),
+    ("POST", "/api/user/init"): (201, fs.UserProfile),
+    ("GET", "/api/user"): (200, fs.UserProfile),
+    ("GET", "/api/user/profile"): (200, fs.UserProfileWithTemplates),
+    ("PATCH", "/api/user/onboarding"): (200, fs.UserProfileWithTemplates),
+    ("PATCH", "/api/user/template"): (200, fs.UserProfile),
+    ("POST", "/api/email/generate"): (202, fs.TaskAccepted),
+    ("GET", "/api/email/status/{}"): (200, fs.TaskStatus),
+    ("GET", "/api/email/status/{}/stream"): (200, fs.TaskStatus),
+    ("GET", "/api/email/"): (200, list[fs.Email]),
+    ("GET", "/api/email/{}"): (200, fs.Email),
+    ("PATCH", "/api/email/{}"): (200, fs.Email),
+    ("POST", "/api/queue/batch"): (201, fs.BatchCreated),
+    ("GET", "/api/queue/"): (200, list[fs.QueueItem]),
+    ("GET", "/api/queue/stream"): (200, list[fs.QueueItem]),
+    ("DELETE", "/api/queue/{}"): (200, fs.Message),
+    ("POST", "/api/templates/"): (201, fs.Template),
+    ("GET", "/api/templates/"): (200, list[fs.Template]),
+    ("GET", "/api/templates/{}"): (200, fs.Template),
+    ("GET", "/api/admin/overview"): (200, fs.AdminOverview),
+    ("GET", "/api/admin/users"): (200, list[fs.AdminUser]),
+    ("GET", "/api/admin/users/{}/emails"): (200, fs.AdminEmailPage),
+    ("GET", "/api/admin/users/{}/templates"): (200, list[fs.AdminTemplate]),
+    ("GET", "/api/admin/users/{}/queue"): (200, list[fs.AdminQueueItem]),
+    ("GET", "/api/admin/activity"): (200, list[fs.WeekActivity]),
+    ("GET", "/api/admin/errors"): (200, list[fs.AdminError]),
+}
+STREAMS = {("GET", "/api/email/status/{}/stream"), ("GET", "/api/queue/stream")}
+_ADAPTERS = {route: TypeAdapter(model) for route, (_, model) in CONTRACT.items()}
+_ERROR = TypeAdapter(fs.ErrorBody)
+_PATTERNS = {
+    route: re.compile("^" + re.escape(route[1]).replace(r"\{\}", "[^/]+") + "$") for route in CONTRACT
+}
+
+
+def normalise(path: str) -> str:
+    """`/api/email/{email_id}` -> `/api/email/{}`: contract routes name no parameters."""
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path as declared) for every HTTP route the app serves, included routers flattened."""
+    return {
+        (method, context.path)
+        for context in iter_route_contexts(app.routes)
+        for method in context.methods or ()
+        if method != "HEAD" and context.path
+    }
+
+
+def route_of(method: str, path: str) -> Route:
+    matches = [route for route, pattern in _PATTERNS.items() if route[0] == method and pattern.match(path)]
+    assert len(matches) == 1, f"{method} {path} is not exactly one contract route: {matches}"
+    return matches[0]
+
+
+@dataclass
+class SseEvent:
+    event: str
+    data: Any
+    event_id: str | None
+
+
+def read_sse(lines: Iterator[str]) -> Iterator[SseEvent | None]:
+    """Events, and None for each comment (keep-alive)."""
+    event_id, event, data = None, "message", None
+    for line in lines:
+        if line.startswith(":"):
+            yield None
+        elif line.startswith("id:"):
+            event_id = line[3:].strip()
+        elif line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:"):
+            data = line[5:].strip()
+        elif line == "" and data is not None:
+            yield SseEvent(event, data, event_id)
+            event_id, event, data = None, "message", None
+
+
+@dataclass
+class ContractClient:
+    client: TestClient
+    exercised: set[Route] = field(default_factory=set)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        expect: int,
+        headers: dict[str, str] | None = None,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """Send, check the status and the body against the contract, and return the JSON."""
+        route = route_of(method, path.split("?")[0])
+        response = self.client.request(method, path, headers=headers, json=json, params=params)
+        assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
+        assert response.headers["content-type"].startswith("application/json"), response.headers
+        if response.status_code >= 400:
+            check_error(response.status_code, response.headers, response.content)
+        else:
+            success, _ = CONTRACT[route]
+            assert response.status_code == success, f"{method} {path} succeeds with {success}"
+            _ADAPTERS[route].validate_json(response.content)
+            self.exercised.add(route)
+        return response.json()
+
+    def stream(self, path: str, *, headers: dict[str, str]) -> list[SseEvent]:
+        """Follow an event stream to its end; every `data:` line is validated like the JSON route."""
+        route = route_of("GET", path)
+        assert route in STREAMS, f"{path} is not an event stream"
+        events: list[SseEvent] = []
+        with self.client.stream("GET", path, headers=headers) as response:
+            assert response.status_code == 200, response.read()
+            assert response.headers["content-type"].startswith("text/event-stream"), response.headers
+            for event in read_sse(response.iter_lines()):
+                if event is not None:
+                    _ADAPTERS[route].validate_json(event.data)
+                    event.data = json.loads(event.data)
+                    events.append(event)
+        assert events, f"{path} ended without an event"
+        self.exercised.add(route)
+        return events
+
+
+def check_error(status: int, headers: Any, content: bytes) -> None:
+    """`{"detail": ...}`, with the headers SPEC §4 ties to 401 and 429."""
+    _ERROR.validate_json(content)
+    text = content.decode()
+    assert "Traceback" not in text and "sqlalchemy" not in text.lower(), text
+    if status == 401:
+        assert headers.get("www-authenticate", "").startswith("Bearer"), headers
+    if status == 429:
+        assert int(headers["retry-after"]) >= 1, headers
