@@ -23,6 +23,10 @@ test: install ## the whole suite (PostgreSQL/Redis tests run when TEST_DATABASE_
 chaos: install ## fault injection (kill/stop workers, restart Redis/PostgreSQL, flaky providers), ~5 min
 	$(VENV)/pytest -q -p tests.chaos.plugin tests/chaos $(PYTEST_ARGS)
 
+.PHONY: eval
+eval: install ## the email evaluation set against the provider emulator: prints the table, fails on a must-be-0 row
+	$(VENV)/python -m tests.eval $(EVAL_ARGS)
+
 lint: install
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .

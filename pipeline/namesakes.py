@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from pipeline.models import ArxivPaper, Fact, PaperScreening, ScreenedPaper, Source
-from pipeline.steps.arxiv_helper.ranking import authored_by
+from pipeline.steps.arxiv_helper.ranking import TOP_PAPERS, authored_by, mixed_fields, relevance
 from pipeline.text import content_words, normalise_name, words
 
 
@@ -44,17 +44,29 @@ def home_sources(sources: list[Source], interest: str) -> list[Source]:
 
 
 def screen_papers(
-    papers: list[ArxivPaper], *, sources: list[Source], facts: list[Fact], name: str, interest: str
+    papers: list[ArxivPaper],
+    *,
+    sources: list[Source],
+    facts: list[Fact],
+    name: str,
+    interest: str,
+    limit: int = TOP_PAPERS,
 ) -> tuple[list[ArxivPaper], PaperScreening]:
-    """The papers to keep, in their order, and the record of why each was kept or dropped."""
+    """The papers to keep (at most `limit`, in their order), and why each was kept or dropped."""
     if not papers:
         return [], PaperScreening(method="no papers")
+    if not sources and mixed_fields(papers) and not any(relevance(p, interest) > 0 for p in papers):
+        reason = "papers from several fields, none about the interest, and no web evidence to choose"
+        return [], PaperScreening(
+            method="no web evidence",
+            dropped=[ScreenedPaper(arxiv_id=p.arxiv_id, title=p.title, reason=reason) for p in papers],
+        )
     if not sources:
         unscreened = [
             ScreenedPaper(arxiv_id=p.arxiv_id, title=p.title, reason="interest filter only") for p in papers
         ]
-        return list(papers), PaperScreening(
-            method="no web evidence: arXiv interest filter only", kept=unscreened
+        return list(papers[:limit]), PaperScreening(
+            method="no web evidence: arXiv interest filter only", kept=unscreened[:limit]
         )
     home = home_sources(sources, interest)
     home_urls = {source.url for source in home}
@@ -98,7 +110,7 @@ def screen_papers(
             dropped[paper.arxiv_id] = "its subject matches pages about someone else with this name"
         else:
             dropped[paper.arxiv_id] = "nothing on the recipient's pages relates to it"
-    kept = [p for p in papers if p.arxiv_id in reasons]
+    kept = [p for p in papers if p.arxiv_id in reasons][:limit]
     return kept, PaperScreening(
         method="web evidence",
         home_sources=[source.url for source in home],

@@ -233,10 +233,13 @@ def facts_used(email: str, used_source_urls: list[str], facts: list[Fact]) -> li
 def check_grounded(email: str, used_source_urls: list[str], evidence: Evidence) -> VerificationCheck:
     papers = papers_mentioned(email, evidence.papers)
     facts = facts_used(email, used_source_urls, evidence.facts)
-    if papers or facts:
-        return VerificationCheck(
-            name=GROUNDED, passed=True, detail=f"{len(papers)} papers and {len(facts)} facts used"
-        )
+    text = f" {' '.join(words(email))} "
+    # A book or paper title the recipient's own pages quote, named in the email, grounds it too.
+    quoted = {" ".join(words(t)) for s in evidence.sources for t in quoted_phrases(s.text)}
+    titles = [t for t in quoted if len(t.split()) >= MIN_TITLE_WORDS and f" {t} " in text]
+    if papers or facts or titles:
+        detail = f"{len(papers)} papers, {len(facts)} facts and {len(titles)} titles from the sources used"
+        return VerificationCheck(name=GROUNDED, passed=True, detail=detail)
     if not evidence.facts and not evidence.papers:
         detail = "no verified facts or papers were found about the recipient"
     else:

@@ -82,7 +82,8 @@ def extract_text(html: bytes | str) -> tuple[str, str]:
         tag.insert_after("\n")
     body = soup.body or soup
     lines = (" ".join(line.split()) for line in body.get_text(" ").splitlines())
-    return title, "\n".join(line for line in lines if line)
+    # A heading that repeats the title says nothing the title does not.
+    return title, "\n".join(line for line in lines if line and line != title)
 
 
 def looks_like_js_app(html: bytes, text: str) -> bool:

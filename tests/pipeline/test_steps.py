@@ -8,11 +8,13 @@ from collections.abc import Iterator
 import pydantic_ai.models
 import pytest
 
+from pipeline.core.errors import PipelineError
 from pipeline.core.prompting import read_section
 from pipeline.models import PipelineData, Source, TemplateType
 from pipeline.steps.email_composer import EmailComposerStep, composer_agent
 from pipeline.steps.template_parser import TemplateParserStep, parser_agent
 from pipeline.steps.web_scraper import WebScraperStep, summarizer_agent
+from pipeline.template_fit import unsupported_placeholders
 from services.page_fetch import PageText
 from tests.pipeline.helpers import FACT, PROFILE, FakeSearch, ScriptedModel, paper
 
@@ -61,6 +63,31 @@ def test_parser_falls_back_to_name_and_interest_when_the_model_gives_no_query() 
     with parser_agent().override(model=model.model):
         asyncio.run(TemplateParserStep().run(item))
     assert item.search_queries == ["Dr. Jane Smith sparse attention"]
+
+
+@pytest.mark.parametrize(
+    ("template", "shown"),
+    [
+        ("Dear [Professor Name], I read {{research}}. Best, [Your Name]", "[Professor Name], [Your Name]"),
+        ("Dear {name}, I read {research}.", "{name}, {research}"),
+    ],
+)
+def test_a_template_with_bracket_or_single_brace_placeholders_is_refused_before_any_model_call(
+    template: str, shown: str
+) -> None:
+    model = ScriptedModel([])
+    with parser_agent().override(model=model.model), pytest.raises(PipelineError) as caught:
+        asyncio.run(TemplateParserStep().run(data(email_template=template)))
+    assert caught.value.error_type == "invalid_template" and not caught.value.transient
+    assert f"placeholders Scribe cannot fill: {shown}." in caught.value.message
+    assert "{{name}}" in caught.value.message and model.prompts == []
+
+
+@pytest.mark.parametrize(
+    "text", ["[1]", "[sic]", "[the link](https://example.org)", "{{ name }}", "[2024]", "{ }"]
+)
+def test_citations_links_and_double_braces_are_not_mistaken_for_placeholders(text: str) -> None:
+    assert unsupported_placeholders(f"Dear {{{{name}}}}, see {text}.") == []
 
 
 PUBLICATIONS = Source(url="https://cs.example.edu/people/jane-smith/pubs", title="Publications", text="...")

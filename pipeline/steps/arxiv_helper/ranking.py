@@ -8,6 +8,8 @@ from pipeline.models import ArxivPaper
 from pipeline.text import content_words, fold, normalise_name
 
 TOP_PAPERS = 5
+# What the arXiv step hands on: more than the email needs, so the namesake screen has room to drop some.
+CANDIDATES = 12
 RECENCY_WEIGHT = 0.25
 
 
@@ -43,6 +45,11 @@ def _archive(paper: ArxivPaper) -> str:
     return paper.categories[0].split(".")[0] if paper.categories else ""
 
 
+def mixed_fields(papers: list[ArxivPaper]) -> bool:
+    """Whether the papers come from more than one arXiv archive."""
+    return len({_archive(paper) for paper in papers}) > 1
+
+
 def recency(paper: ArxivPaper, *, current_year: int) -> float:
     """1.0 this year, halving roughly every three years; unknown years count as old."""
     if paper.year is None:
@@ -57,19 +64,21 @@ def rank_papers(
     interest: str,
     limit: int = TOP_PAPERS,
     current_year: int | None = None,
+    keep_mixed_fields: bool = False,
 ) -> list[ArxivPaper]:
     """This person's papers, most relevant to the interest and most recent first.
 
     Namesakes: when some papers share words with the interest, the others are dropped. When none do
     (an interest worded unlike the titles), the papers are kept only if they all come from one arXiv
-    archive, i.e. plausibly one person; papers spread over several fields are nobody's for sure.
+    archive, i.e. plausibly one person; papers spread over several fields are nobody's for sure, unless
+    `keep_mixed_fields` leaves that to a later judge with more evidence (pipeline/namesakes.py).
     """
     year = current_year or datetime.now(UTC).year
     mine = [paper for paper in papers if authored_by(paper, name)]
     relevant = [paper for paper in mine if relevance(paper, interest) > 0]
     if relevant:
         mine = relevant
-    elif len({_archive(paper) for paper in mine}) > 1:
+    elif mixed_fields(mine) and not keep_mixed_fields:
         mine = []
     scored = sorted(
         mine,

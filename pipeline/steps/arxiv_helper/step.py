@@ -10,7 +10,7 @@ from config.settings import get_settings
 from pipeline.core.step import Step
 from pipeline.models import PipelineData, StepResult, TemplateType
 from pipeline.steps.arxiv_helper.client import LIVE_DELAY_SECONDS, ArxivSearcher, author_query
-from pipeline.steps.arxiv_helper.ranking import rank_papers
+from pipeline.steps.arxiv_helper.ranking import CANDIDATES, rank_papers
 
 log = logging.getLogger(__name__)
 
@@ -50,5 +50,11 @@ class ArxivHelperStep(Step):
             log.warning("arxiv query failed: %s", type(exc).__name__)
             data.warn(f"arXiv search failed: {type(exc).__name__}: {str(exc)[:200]}")
             return StepResult(note="arXiv unavailable; no papers")
-        data.arxiv_papers = rank_papers(found, name=data.recipient_name, interest=data.recipient_interest)
+        data.arxiv_papers = rank_papers(
+            found,
+            name=data.recipient_name,
+            interest=data.recipient_interest,
+            limit=CANDIDATES,
+            keep_mixed_fields=True,  # the namesake screen decides, with the web step's findings
+        )
         return StepResult(note=f"{len(found)} papers for {query}, {len(data.arxiv_papers)} kept")

@@ -7,10 +7,12 @@ import re
 from pydantic_ai import Agent
 
 from config.settings import get_settings
+from pipeline.core.errors import PipelineError
 from pipeline.core.step import Step
 from pipeline.models import PipelineData, StepResult, TemplateType
 from pipeline.steps.template_parser.output import ParsedTemplate
 from pipeline.steps.template_parser.prompt import INSTRUCTIONS, build_prompt
+from pipeline.template_fit import unsupported_placeholders, unsupported_placeholders_message
 from services.llm import build_agent, run_agent
 
 PLACEHOLDER = re.compile(r"{{\s*([^{}]*?)\s*}}")
@@ -45,6 +47,15 @@ class TemplateParserStep(Step):
     name = "template_parser"
 
     async def run(self, data: PipelineData) -> StepResult:
+        unsupported = unsupported_placeholders(data.email_template)
+        if unsupported:
+            # Filling {{these}} but not [these] would send a half-filled email: refuse before any call.
+            raise PipelineError(
+                unsupported_placeholders_message(unsupported),
+                failed_step=self.name,
+                error_type="invalid_template",
+                transient=False,
+            )
         outcome = await run_agent(
             parser_agent(),
             build_prompt(

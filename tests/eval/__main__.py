@@ -1,0 +1,65 @@
+"""`python -m tests.eval [--metadata KEY]`: the evaluation table (exit 1 if a must-be-0 row is not 0).
+
+Starts the provider emulator on a free port and points the pipeline at it; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.eval")
+    parser.add_argument("--metadata", metavar="KEY", help="also print one case's emails.metadata as JSON")
+    args = parser.parse_args()
+    port = _free_port()
+    # Settings are read once per process: point every provider at the emulator before importing them.
+    os.environ.update(
+        {
+            "ENVIRONMENT": "test",
+            "SCRIBE_PROVIDERS": "local",
+            "EMULATOR_URL": f"http://127.0.0.1:{port}",
+            "DATA_DIR": tempfile.mkdtemp(prefix="scribe-eval-"),
+            "LOGFIRE_TOKEN": "",
+        }
+    )
+    from pipeline.metadata import build_email_metadata
+    from services.emulator import start_in_thread
+    from tests.eval.runner import run_cases
+    from tests.eval.scoring import MUST_BE_ZERO, summary, table
+
+    emulator = start_in_thread(port, latency="zero")
+    try:
+        started = time.perf_counter()
+        runs = asyncio.run(run_cases(emulator.url))
+        elapsed = time.perf_counter() - started
+    finally:
+        emulator.stop()
+    outcomes = [run.outcome for run in runs]
+    print(table(outcomes))
+    print(f"\n{len(runs)} emails in {elapsed:.1f} s against the emulator")
+    if args.metadata:
+        chosen = next((run for run in runs if run.case.key == args.metadata), None)
+        if chosen is None:
+            print(f"no case for {args.metadata!r}", file=sys.stderr)
+            return 2
+        print(json.dumps(build_email_metadata(chosen.result), indent=2, ensure_ascii=False))
+    rows = summary(outcomes)
+    return 1 if any(rows[name] for name in MUST_BE_ZERO) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
