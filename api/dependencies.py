@@ -2,40 +2,63 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from functools import lru_cache
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, Query
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from config.settings import get_settings
 from database.engine import get_sessionmaker
 from models import User
-from services.auth import AuthError, AuthUnavailable, TokenClaims, get_token_verifier
+from services.auth import AuthError, AuthUnavailable, KeysNotCached, TokenClaims, get_token_verifier
 from services.errors import Forbidden, NotInitialised, ServiceUnavailable, Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="Supabase access token")
 
 
-def get_db() -> Iterator[Session]:
-    """One session per request; the route commits, anything unhandled rolls back."""
+@lru_cache
+def _cleanup_limiter() -> anyio.CapacityLimiter:
+    return anyio.CapacityLimiter(8)
+
+
+async def get_db() -> AsyncIterator[Session]:
+    """One session per request; the route commits, anything unhandled rolls back.
+
+    Closing a session returns its connection to the pool. It runs on a thread limiter of its own
+    and shielded from cancellation: if it shared FastAPI's threadpool, threads waiting for a pool
+    connection could hold every token while the sessions holding those connections wait for a
+    token to close (a deadlock seen under load), and a cancelled request would leak its connection.
+    """
     session = get_sessionmaker()()
     try:
         yield session
     finally:
-        session.close()
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.close, limiter=_cleanup_limiter())
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
-def get_claims(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> TokenClaims:
+async def get_claims(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> TokenClaims:
+    """The caller's verified claims. Verification is CPU-only and runs on the loop; the rare JWKS
+    fetch (new or rotated key) goes to a thread so it never blocks other requests."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Missing bearer token")
+    verifier = get_token_verifier()
     try:
-        return get_token_verifier().verify(credentials.credentials)
+        try:
+            return verifier.verify(credentials.credentials, allow_fetch=False)
+        except KeysNotCached:
+            return await run_in_threadpool(verifier.verify, credentials.credentials)
     except AuthUnavailable as exc:
         raise ServiceUnavailable("Token verification is temporarily unavailable") from exc
     except AuthError as exc:
@@ -49,6 +72,9 @@ def get_current_user(session: SessionDep, claims: ClaimsDep) -> User:
     user = session.get(User, claims.user_id)
     if user is None:
         raise NotInitialised()
+    # End the read transaction: no pooled connection is held while this request waits for its next
+    # threadpool hop (the route). The user stays loaded (expire_on_commit=False).
+    session.commit()
     return user
 
 

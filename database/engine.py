@@ -31,7 +31,7 @@ def build_engine(url: str, *, transaction_pooler: bool = False) -> Engine:
         kwargs["poolclass"] = NullPool
         kwargs["connect_args"] = {"prepare_threshold": None}
     else:
-        kwargs.update(pool_size=5, max_overflow=10, pool_recycle=1800)
+        kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
     kwargs.setdefault("connect_args", {})["connect_timeout"] = 5
     return create_engine(url, **kwargs)
 

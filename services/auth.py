@@ -48,6 +48,10 @@ class AuthError(Exception):
         self.reason = reason
 
 
+class KeysNotCached(Exception):
+    """Verification needs a JWKS fetch (raised only when the caller asked for no I/O)."""
+
+
 class AuthUnavailable(Exception):
     """The signing keys could not be fetched, so the token could not be checked (503)."""
 
@@ -100,11 +104,17 @@ class JwksKeys:
         self._snapshot: _KeySnapshot | None = None
         self._attempted_at: float | None = None
 
-    def get(self, kid: str) -> PyJWK:
-        """The key for `kid`; AuthError if the project has no such key, AuthUnavailable if unknowable."""
+    def get(self, kid: str, *, allow_fetch: bool = True) -> PyJWK:
+        """The key for `kid`; AuthError if the project has no such key, AuthUnavailable if unknowable.
+
+        With `allow_fetch=False` a lookup that would need the network raises `KeysNotCached` instead,
+        so async callers can verify cached tokens on the event loop and move only fetches to a thread.
+        """
         snapshot = self._snapshot
         if snapshot is not None and kid in snapshot.keys and not self._expired(snapshot):
             return snapshot.keys[kid]
+        if not allow_fetch:
+            raise KeysNotCached(kid)
         with self._lock:
             snapshot = self._snapshot
             if snapshot is not None and kid in snapshot.keys and not self._expired(snapshot):
@@ -163,8 +173,11 @@ class TokenVerifier:
             else None
         )
 
-    def verify(self, token: str) -> TokenClaims:
-        """Check signature, algorithm, lifetime, audience and issuer; return the caller's claims."""
+    def verify(self, token: str, *, allow_fetch: bool = True) -> TokenClaims:
+        """Check signature, algorithm, lifetime, audience and issuer; return the caller's claims.
+
+        `allow_fetch=False`: never touch the network (raises `KeysNotCached` when a JWKS fetch is needed).
+        """
         if not token or len(token) > MAX_TOKEN_LENGTH:
             raise AuthError("token malformed")
         try:
@@ -172,7 +185,7 @@ class TokenVerifier:
         except jwt.PyJWTError:
             raise AuthError("token malformed") from None
         algorithm = header.get("alg")
-        key = self._key_for(algorithm, header.get("kid"))
+        key = self._key_for(algorithm, header.get("kid"), allow_fetch=allow_fetch)
         try:
             payload = jwt.decode(
                 token,
@@ -190,7 +203,7 @@ class TokenVerifier:
             raise AuthError(reason) from None
         return _claims_from(payload)
 
-    def _key_for(self, algorithm: object, kid: object) -> Any:
+    def _key_for(self, algorithm: object, kid: object, *, allow_fetch: bool) -> Any:
         if algorithm == "HS256":
             if self._secret is None:
                 raise AuthError("token algorithm not accepted")
@@ -199,7 +212,7 @@ class TokenVerifier:
             raise AuthError("token algorithm not accepted")
         if not isinstance(kid, str) or not kid:
             raise AuthError("token key id missing")
-        jwk = self._jwks.get(kid)
+        jwk = self._jwks.get(kid, allow_fetch=allow_fetch)
         # Pin the algorithm to the key: an EC key verifies ES256 only, an RSA key RS256 only.
         if jwk.key_type != KEY_TYPE_FOR_ALGORITHM[algorithm] or jwk.algorithm_name != algorithm:
             raise AuthError("token algorithm does not match its key")

@@ -21,7 +21,7 @@ from config.settings import get_settings
 from models import Email, QueueItem, QueueStatus, User
 from services import fair_queue
 from services.errors import BadRequest, NotFound
-from services.users import count_generation
+from services.users import count_generation, require_initialised
 
 log = logging.getLogger(__name__)
 
@@ -274,3 +274,14 @@ def list_recent(
     ).all()
     positions = fair_queue.positions_for(session, user_id) if items else {}
     return [(item, positions.get(item.id)) for item in items]
+
+
+def read_line(*, user_id: uuid.UUID) -> list[tuple[QueueItem, int | None]]:
+    """GET /api/queue/ in one short session (the other hot polling path)."""
+    from database.engine import session_scope
+
+    with session_scope() as session:
+        rows = list_recent(session=session, user_id=user_id)
+        if not rows:
+            require_initialised(session=session, user_id=user_id)
+        return rows

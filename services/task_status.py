@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
+from sqlalchemy import select
+
+from database.engine import session_scope
 from models import QueueItem, QueueStatus
 from schemas.email import TaskError, TaskState, TaskStatus
+from services.errors import NotFound
+from services.users import require_initialised
 
 STATE = {
     QueueStatus.PENDING: "PENDING",
@@ -37,3 +44,13 @@ def task_status(item: QueueItem) -> TaskStatus:
     if item.status == QueueStatus.PROCESSING:
         result = {"current_step": item.current_step, "step_status": item.step_status, "step_timings": timings}
     return TaskStatus(task_id=item.id, status=state, result=result)
+
+
+def read_task_status(*, user_id: uuid.UUID, item_id: uuid.UUID) -> TaskStatus:
+    """The hot polling path: one short session, one query when the task exists."""
+    with session_scope() as session:
+        item = session.scalar(select(QueueItem).where(QueueItem.id == item_id, QueueItem.user_id == user_id))
+        if item is None:
+            require_initialised(session=session, user_id=user_id)
+            raise NotFound("Task not found")
+        return task_status(item)

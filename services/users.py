@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import User
+from services.errors import NotInitialised
 
 
 def init_user(*, session: Session, user_id: uuid.UUID, email: str, display_name: str | None) -> User:
@@ -26,3 +27,9 @@ def init_user(*, session: Session, user_id: uuid.UUID, email: str, display_name:
 def count_generation(*, session: Session, user_id: uuid.UUID) -> None:
     """Atomic increment: concurrent workers never lose a count."""
     session.execute(update(User).where(User.id == user_id).values(generation_count=User.generation_count + 1))
+
+
+def require_initialised(*, session: Session, user_id: uuid.UUID) -> None:
+    """403 unless the caller has called POST /api/user/init."""
+    if session.get(User, user_id) is None:
+        raise NotInitialised()

@@ -7,14 +7,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
-from api.dependencies import CurrentUser, IdempotencyKey, LastEventId, PageDep, SessionDep, event_stream
+from api.dependencies import (
+    ClaimsDep,
+    CurrentUser,
+    IdempotencyKey,
+    LastEventId,
+    PageDep,
+    SessionDep,
+    event_stream,
+)
 from models import Email
 from schemas.email import EmailOut, EmailUpdate, GenerateRequest, TaskAccepted, TaskStatus
 from services import emails, events, queue
 from services.errors import Conflict, NotFound, NotInitialised, RateLimited, Unauthorized, responses
 from services.submission import submit
-from services.task_status import task_status
+from services.task_status import read_task_status
 
 router = APIRouter(prefix="/api/email", tags=["email"], responses=responses(Unauthorized, NotInitialised))
 
@@ -43,9 +52,10 @@ def generate_email(
 
 
 @router.get("/status/{task_id}", response_model=TaskStatus, responses=responses(NotFound))
-def read_status(session: SessionDep, user: CurrentUser, task_id: uuid.UUID) -> TaskStatus:
+async def read_status(claims: ClaimsDep, task_id: uuid.UUID) -> TaskStatus:
     """The task's state, read from its queue item (correct for as long as the item exists)."""
-    return task_status(queue.get_item(session=session, user_id=user.id, item_id=task_id))
+    # Polled every second or two by every open tab: one thread hop and one query.
+    return await run_in_threadpool(read_task_status, user_id=claims.user_id, item_id=task_id)
 
 
 @router.get(

@@ -6,8 +6,9 @@ import uuid
 
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
-from api.dependencies import CurrentUser, IdempotencyKey, LastEventId, SessionDep, event_stream
+from api.dependencies import ClaimsDep, CurrentUser, IdempotencyKey, LastEventId, SessionDep, event_stream
 from models import QueueItem
 from schemas.common import Message
 from schemas.queue import BatchCreated, BatchRequest, QueueItemOut
@@ -54,11 +55,11 @@ def create_batch(
 
 
 @router.get("/", response_model=list[QueueItemOut])
-def list_queue(session: SessionDep, user: CurrentUser) -> list[QueueItemOut]:
+async def list_queue(claims: ClaimsDep) -> list[QueueItemOut]:
     """The caller's items of the last 24 h, oldest first; `position` is the real place in line."""
+    rows = await run_in_threadpool(queue.read_line, user_id=claims.user_id)
     return [
-        QueueItemOut.model_validate(item).model_copy(update={"position": position})
-        for item, position in queue.list_recent(session=session, user_id=user.id)
+        QueueItemOut.model_validate(item).model_copy(update={"position": position}) for item, position in rows
     ]
 
 

@@ -41,7 +41,9 @@ def main() -> None:
             results = []
             for _ in range(3):
                 started = time.perf_counter()
-                task_id = client.post("/api/email/generate", json=body, headers=caller.headers).json()["task_id"]
+                task_id = client.post("/api/email/generate", json=body, headers=caller.headers).json()[
+                    "task_id"
+                ]
                 while True:
                     status = client.get(f"/api/email/status/{task_id}", headers=caller.headers).json()
                     if status["status"] in {"SUCCESS", "FAILURE"}:
@@ -53,15 +55,21 @@ def main() -> None:
         emulator.stop()
         harness.pytest_sessionfinish(None, 0)
 
-    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"database: {'PostgreSQL' if harness.TEST_DATABASE_URL else 'SQLite'}; "
-          f"broker: {'Redis' if harness.TEST_REDIS_URL else 'embedded filesystem'}")
+    print(
+        f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(
+        f"database: {'PostgreSQL' if harness.TEST_DATABASE_URL else 'SQLite'}; "
+        f"broker: {'Redis' if harness.TEST_REDIS_URL else 'embedded filesystem'}"
+    )
     for wall, status in results:
         timings = (status.get("result") or {}).get("step_timings", {})
         print(f"{status['status']}: POST→SUCCESS {wall:.2f} s; steps {timings}")
     best = min(wall for wall, _ in results)
-    print(f"best {best:.2f} s vs seed sum {SEED_SUM:.1f} s (ratio {best / SEED_SUM:.2f}); "
-          f"critical path {CRITICAL_PATH:.1f} s (+{best - CRITICAL_PATH:.2f} s)")
+    print(
+        f"best {best:.2f} s vs seed sum {SEED_SUM:.1f} s (ratio {best / SEED_SUM:.2f}); "
+        f"critical path {CRITICAL_PATH:.1f} s (+{best - CRITICAL_PATH:.2f} s)"
+    )
 
 
 if __name__ == "__main__":

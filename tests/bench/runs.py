@@ -1,0 +1,257 @@
+"""The processes a benchmark run needs, started with the production commands."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+BASELINE = {"WORKER_POOL": "prefork", "WORKER_CONCURRENCY": "1", "PIPELINE_CONCURRENT_STEPS": "false"}
+SCRIBE: dict[str, str] = {}  # the defaults in config/settings.py
+MEMORY_MATRIX = [
+    ("threads (scribe)", {"WORKER_POOL": "threads", "WORKER_CONCURRENCY": str(n)}, n) for n in (1, 4, 8, 16)
+] + [
+    ("prefork (for comparison)", {"WORKER_POOL": "prefork", "WORKER_CONCURRENCY": str(n)}, n) for n in (4, 8)
+]
+TEMPLATE = "Dear {{name}}, I read your paper {{research}} and would love to hear more about {{topic}}."
+
+
+@dataclass
+class BatchRun:
+    label: str
+    emails: int
+    completed: int
+    seconds: float
+    end_to_end: list[float]
+    processing: list[float]
+    cpu_seconds: float
+    peak_rss: int
+
+    @property
+    def per_minute(self) -> float:
+        return self.completed / self.seconds * 60
+
+    def report(self, critical: float) -> str:
+        def q(values: list[float], p: int) -> float:
+            ordered = sorted(values)
+            return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+        run, wait = self.processing, self.end_to_end
+        cpu_ms = self.cpu_seconds / max(1, self.completed) * 1000
+        return (
+            f"{self.label}\n"
+            f"  {self.completed}/{self.emails} completed in {self.seconds:.1f} s: {self.per_minute:.1f} emails/min\n"
+            f"  per email, started -> completed: p50 {q(run, 50):.2f} s, p95 {q(run, 95):.2f} s"
+            f" (critical path {critical:.1f} s)\n"
+            f"  per email, submitted -> completed: p50 {q(wait, 50):.1f} s, p95 {q(wait, 95):.1f} s\n"
+            f"  CPU (API + worker) per email: {cpu_ms:.0f} ms; peak RSS (API + worker): {self.peak_rss / 2**20:.0f} MiB"
+        )
+
+
+class Stack:
+    """A fresh database, the emulator (seed latencies) and the API; workers per run."""
+
+    def __enter__(self) -> Stack:
+        import tests.conftest as harness  # creates the run's database and sets the environment
+
+        self.harness = harness
+        harness.pytest_sessionstart(None)
+        self.logs = Path(tempfile.mkdtemp(prefix="scribe-bench-"))
+        port = harness.free_port()
+        self.api_url = f"http://127.0.0.1:{port}"
+        self.emulator = self._spawn(
+            "emulator",
+            [
+                sys.executable,
+                "-m",
+                "services.emulator",
+                "--port",
+                str(harness.EMULATOR_PORT),
+                "--latency",
+                "seed",
+            ],
+        )
+        self.api = self._spawn(
+            "api",
+            [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port), "--timeout-keep-alive", "180"],
+        )
+        self._wait_http(f"{self.api_url}/health")
+        self._wait_http(f"{os.environ['EMULATOR_URL']}/_emulator/stats")
+        return self
+
+    def __exit__(self, *exc: object | TracebackType) -> None:
+        for process in (self.api, self.emulator):
+            process.terminate()
+            process.wait(timeout=20)
+        self.harness.pytest_sessionfinish(None, 0)
+
+    def describe(self) -> str:
+        database = "PostgreSQL" if self.harness.TEST_DATABASE_URL else "SQLite"
+        broker = "Redis" if self.harness.TEST_REDIS_URL else "embedded filesystem broker"
+        return f"{database}, {broker}, emulator with seed latencies, API = uvicorn (1 process)"
+
+    def _spawn(
+        self, name: str, command: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        return subprocess.Popen(command, cwd=ROOT, env=os.environ | (env or {}), stdout=log, stderr=log)
+
+    def _wait_http(self, url: str) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(url, timeout=2)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{url} did not come up; logs in {self.logs}")
+
+    def _worker(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        name = f"worker-{uuid.uuid4().hex[:6]}"
+        log_path = self.logs / f"{name}.log"
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "celery_config.celery_app",
+            "worker",
+            "--loglevel=info",
+        ]
+        command += [
+            "--queues=email_default,celery",
+            f"--hostname={name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        process = self._spawn(name, command, env)
+        deadline = time.monotonic() + 60
+        while b" ready." not in log_path.read_bytes():
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"worker did not start; see {log_path}")
+            time.sleep(0.2)
+        return process
+
+    def _user(self) -> dict[str, str]:
+        from tests.fixtures.auth import mint
+
+        headers = {"Authorization": f"Bearer {mint(sub=str(uuid.uuid4()))}"}
+        httpx.post(f"{self.api_url}/api/user/init", json={}, headers=headers).raise_for_status()
+        return headers
+
+    def _submit(self, headers: dict[str, str], count: int) -> list[uuid.UUID]:
+        from services.emulator.roster import ROSTER
+
+        people = [p for p in ROSTER if p.kind == "researcher" and p.papers and not p.flags]
+        items = [
+            {
+                "recipient_name": people[i % len(people)].name,
+                "recipient_interest": people[i % len(people)].interest,
+            }
+            for i in range(count)
+        ]
+        response = httpx.post(
+            f"{self.api_url}/api/queue/batch",
+            json={"items": items, "email_template": TEMPLATE},
+            headers=headers,
+        )
+        response.raise_for_status()
+        return [uuid.UUID(i) for i in response.json()["queue_item_ids"]]
+
+    def batch(self, label: str, emails: int, env: dict[str, str]) -> BatchRun:
+        from tests.bench.procs import PeakRss, cpu_seconds, tree
+
+        worker = self._worker(env)
+        try:
+            headers = self._user()
+            roots = [self.api.pid, worker.pid]
+            cpu_before = cpu_seconds(p for r in roots for p in tree(r))
+            with PeakRss(roots) as memory:
+                started = time.time()
+                ids = self._submit(headers, emails)
+                rows = self._wait_terminal(ids, timeout=emails * 15 + 60)
+            cpu = cpu_seconds(p for r in roots for p in tree(r)) - cpu_before
+        finally:
+            worker.terminate()
+            worker.wait(timeout=120)
+        done = [r for r in rows if r.status == "completed"]
+        last = max(r.completed_at.timestamp() for r in done) if done else time.time()
+        return BatchRun(
+            label=label,
+            emails=emails,
+            completed=len(done),
+            seconds=last - started,
+            end_to_end=[r.completed_at.timestamp() - r.created_at.timestamp() for r in done],
+            processing=[r.completed_at.timestamp() - r.started_at.timestamp() for r in done],
+            cpu_seconds=cpu,
+            peak_rss=memory.peak,
+        )
+
+    def _wait_terminal(self, ids: list[uuid.UUID], timeout: float) -> list[Any]:
+        from sqlalchemy import select
+
+        from database.engine import session_scope
+        from models import QueueItem
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with session_scope() as session:
+                rows = list(session.scalars(select(QueueItem).where(QueueItem.id.in_(ids))))
+            if all(r.status in {"completed", "failed"} for r in rows) or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.25)
+
+    def single_emails(self, count: int, env: dict[str, str]) -> list[float]:
+        worker = self._worker(env)
+        try:
+            headers = self._user()
+            self._submit(headers, 1)  # warm the worker's connections
+            time.sleep(12)
+            walls = []
+            body = {"email_template": TEMPLATE, "recipient_name": "Amara Okafor"}
+            body["recipient_interest"] = "robust reinforcement learning"
+            for _ in range(count):
+                started = time.perf_counter()
+                task = httpx.post(f"{self.api_url}/api/email/generate", json=body, headers=headers).json()[
+                    "task_id"
+                ]
+                while httpx.get(f"{self.api_url}/api/email/status/{task}", headers=headers).json()[
+                    "status"
+                ] not in {
+                    "SUCCESS",
+                    "FAILURE",
+                }:
+                    time.sleep(0.05)
+                walls.append(time.perf_counter() - started)
+            return walls
+        finally:
+            worker.terminate()
+            worker.wait(timeout=120)
+
+    def memory_at(self, env: dict[str, str], in_flight: int) -> int:
+        from tests.bench.procs import PeakRss
+
+        worker = self._worker(env)
+        try:
+            headers = self._user()
+            with PeakRss([self.api.pid, worker.pid]) as memory:
+                ids = self._submit(headers, in_flight)
+                self._wait_terminal(ids, timeout=120)
+            return memory.peak
+        finally:
+            worker.terminate()
+            worker.wait(timeout=120)
+
+
+__all__ = ["BASELINE", "MEMORY_MATRIX", "SCRIBE", "BatchRun", "Stack", "statistics"]
