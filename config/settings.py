@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     db_port: int = 5432
     db_name: str = "postgres"
     data_dir: Path = Path("./data")
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_pool_timeout_seconds: int = 10
 
     redis_url: str | None = None
     celery_broker_url: str | None = None

@@ -14,15 +14,16 @@ from sqlalchemy.pool import NullPool
 from config.settings import get_settings
 
 
-def build_engine(url: str, *, transaction_pooler: bool = False) -> Engine:
+def build_engine(url: str, *, transaction_pooler: bool = False, pool: dict[str, int] | None = None) -> Engine:
     """Create an engine with the right pool and pragmas for the URL's backend."""
+    pool = pool or {}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
@@ -31,7 +32,7 @@ def build_engine(url: str, *, transaction_pooler: bool = False) -> Engine:
         kwargs["poolclass"] = NullPool
         kwargs["connect_args"] = {"prepare_threshold": None}
     else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
+        kwargs.update(pool_recycle=1800, **pool)
     kwargs.setdefault("connect_args", {})["connect_timeout"] = 5
     return create_engine(url, **kwargs)
 
@@ -47,7 +48,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
-    return build_engine(settings.sqlalchemy_url, transaction_pooler=settings.uses_transaction_pooler)
+    pool = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
+    return build_engine(
+        settings.sqlalchemy_url, transaction_pooler=settings.uses_transaction_pooler, pool=pool
+    )
 
 
 @lru_cache

@@ -36,6 +36,11 @@ def broker_is_up() -> bool:
         except (redis.RedisError, OSError):
             return False
     if url.startswith("filesystem://"):
+        # The embedded broker is up when its folder can take messages (it is created on first use).
         folder = settings.broker_folder / "queue"
-        return folder.is_dir() and os.access(folder, os.W_OK)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        return os.access(folder, os.W_OK)
     return True

@@ -103,6 +103,7 @@ def pytest_sessionfinish(session: object, exitstatus: int) -> None:
 
 
 pytest_plugins = [
+    "tests.fixtures.ordering",
     "tests.fixtures.auth",
     "tests.fixtures.api",
     "tests.fixtures.services",

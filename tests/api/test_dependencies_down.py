@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -99,3 +100,25 @@ def test_generate_with_a_dead_broker_keeps_the_request_durably(api_without_broke
         assert item is not None
         assert item.status == QueueStatus.PENDING
         assert item.enqueued_at is None  # the reaper sends it once the broker is back
+
+
+@pytest.fixture(scope="module")
+def api_with_two_connections(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from serve_api(tmp_path_factory, DB_POOL_SIZE="2", DB_MAX_OVERFLOW="0", DB_POOL_TIMEOUT_SECONDS="5")
+
+
+def test_a_small_pool_under_concurrent_load_never_wedges(api_with_two_connections: str) -> None:
+    """40 concurrent requests on 2 pooled connections all succeed: no request holds a connection
+    while it waits for a thread, so threads waiting for connections cannot starve their holders."""
+    user_id = uuid.uuid4()
+    headers = {"Authorization": f"Bearer {mint(sub=str(user_id))}"}
+    base = api_with_two_connections
+    assert httpx.post(f"{base}/api/user/init", json={}, headers=headers, timeout=10).status_code == 201
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            paths = ["/api/email/", "/api/user/profile", "/api/queue/", "/api/user"] * 10
+            responses = await asyncio.gather(*(client.get(path, headers=headers) for path in paths))
+            return [response.status_code for response in responses]
+
+    assert asyncio.run(burst()) == [200] * 40
