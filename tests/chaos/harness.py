@@ -95,6 +95,9 @@ class Chaos:
         """Poll the rows until `condition` holds; a database that is down just means "not yet"."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            restarted = self.workers.revive()
+            if restarted:
+                self.notes.append(restarted)
             try:
                 rows = self.rows()
             except OperationalError:

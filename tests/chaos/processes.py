@@ -98,6 +98,21 @@ class Workers:
             self._main = start_worker(self.log_dir, concurrency=self.concurrency)
         return self._main
 
+    def revive(self) -> str | None:
+        """Do what systemd's Restart=on-failure does for the deploy unit: start a main worker that
+        exited on its own again. Returns what happened, for the scenario's notes."""
+        main = self._main
+        if main is None or main.process.poll() is None:
+            return None
+        crash = [
+            line for line in main.log_path.read_text(errors="replace").splitlines() if "CRITICAL" in line
+        ]
+        reason = crash[-1].split("] ", 1)[-1][:160] if crash else "no reason logged"
+        self.replace()
+        return (
+            f"worker exited by itself (code {main.process.returncode}: {reason}); restarted as systemd would"
+        )
+
     def replace(self) -> CeleryProcess:
         """Start a new main worker (the old one was killed or stopped by the scenario)."""
         if self._main is not None:
