@@ -54,9 +54,3 @@ def line() -> Select[tuple[uuid.UUID, uuid.UUID, int]]:
 def next_candidates(session: Session, limit: int = 8) -> list[uuid.UUID]:
     whole = line().subquery()
     return list(session.scalars(select(whole.c.id).order_by(whole.c.position).limit(limit)))
-
-
-def positions_for(session: Session, user_id: uuid.UUID) -> dict[uuid.UUID, int]:
-    whole = line().subquery()
-    rows = session.execute(select(whole.c.id, whole.c.position).where(whole.c.user_id == user_id))
-    return {row.id: row.position for row in rows}

@@ -263,8 +263,12 @@ def list_recent(
 ) -> list[tuple[QueueItem, int | None]]:
     """The caller's visible items of the last `hours`, oldest first, with their place in line."""
     since = utcnow() - timedelta(hours=hours)
-    items = session.scalars(
-        select(QueueItem)
+    # One statement, so statuses and positions come from the same snapshot: a worker claiming an
+    # item between two queries would otherwise show a pending item without a place in line.
+    whole = fair_queue.line().subquery()
+    rows = session.execute(
+        select(QueueItem, whole.c.position)
+        .outerjoin(whole, whole.c.id == QueueItem.id)
         .where(
             QueueItem.user_id == user_id,
             QueueItem.created_at >= since,
@@ -272,8 +276,7 @@ def list_recent(
         )
         .order_by(QueueItem.created_at, QueueItem.batch_index, QueueItem.id)
     ).all()
-    positions = fair_queue.positions_for(session, user_id) if items else {}
-    return [(item, positions.get(item.id)) for item in items]
+    return [(item, position) for item, position in rows]
 
 
 def read_line(*, user_id: uuid.UUID) -> list[tuple[QueueItem, int | None]]:

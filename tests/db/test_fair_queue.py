@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from models import QueueItem, QueueStatus, User
-from services import fair_queue, queue
+from services import queue
 
 
 def add_user(session: Session, name: str) -> User:
@@ -22,6 +22,12 @@ def submit(session: Session, user: User, count: int, prefix: str) -> list[uuid.U
     rows = queue.create_items(session=session, user=user, items=items, email_template="Hi {{name}}")
     session.commit()
     return [row.id for row in rows]
+
+
+def positions(session: Session, user: User) -> dict[uuid.UUID, int]:
+    return {
+        item.id: pos for item, pos in queue.list_recent(session=session, user_id=user.id) if pos is not None
+    }
 
 
 def claim_names(session: Session, count: int) -> list[str]:
@@ -59,12 +65,12 @@ def test_positions_predict_the_claim_order(empty_db: Session) -> None:
     alice, bob = add_user(empty_db, "alice"), add_user(empty_db, "bob")
     a_ids = submit(empty_db, alice, 5, "A")
     b_ids = submit(empty_db, bob, 2, "B")
-    positions = fair_queue.positions_for(empty_db, alice.id) | fair_queue.positions_for(empty_db, bob.id)
-    predicted = sorted(positions, key=lambda item_id: positions[item_id])
+    line = positions(empty_db, alice) | positions(empty_db, bob)
+    predicted = sorted(line, key=lambda item_id: line[item_id])
     claimed = [queue.claim_next(session=empty_db, task_id="t") for _ in range(7)]
     assert [item.id for item in claimed if item] == predicted
-    assert [positions[i] for i in a_ids] == sorted(positions[i] for i in a_ids)
-    assert sorted(positions.values()) == list(range(1, 8))
+    assert [line[i] for i in a_ids] == sorted(line[i] for i in a_ids)
+    assert sorted(line.values()) == list(range(1, 8))
     assert b_ids[0] in predicted[:2]
 
 
@@ -72,7 +78,7 @@ def test_cancelled_items_leave_the_line(empty_db: Session) -> None:
     alice = add_user(empty_db, "alice")
     ids = submit(empty_db, alice, 3, "A")
     queue.cancel(session=empty_db, user_id=alice.id, item_id=ids[0])
-    assert fair_queue.positions_for(empty_db, alice.id) == {ids[1]: 1, ids[2]: 2}
+    assert positions(empty_db, alice) == {ids[1]: 1, ids[2]: 2}
     assert claim_names(empty_db, 2) == ["A1", "A2"]
 
 

@@ -1,0 +1,72 @@
+"""Two users at once on a real worker: a 100-item batch never makes a single email wait behind it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from database.engine import session_scope
+from models import QueueItem
+from services.emulator import EmulatorHandle
+from services.emulator.roster import ROSTER
+from tests.fixtures.api import Caller
+
+pytestmark = [pytest.mark.worker, pytest.mark.usefixtures("worker")]
+
+TEMPLATE = "Dear {{name}}, I read your paper {{research}} with great interest."
+PEOPLE = [p for p in ROSTER if p.kind == "researcher" and p.papers and not p.flags]
+FAST = {name: 0.02 for name in ("parser", "summarizer", "composer", "exa_search", "arxiv")}
+
+
+def rows(ids: list[str]) -> dict[str, QueueItem]:
+    with session_scope() as session:
+        items = session.scalars(select(QueueItem).where(QueueItem.id.in_([uuid.UUID(i) for i in ids])))
+        return {str(item.id): item for item in items}
+
+
+def test_a_single_email_starts_before_the_big_batchs_third_finishes(
+    client: TestClient, new_caller: Callable[..., Caller], emulator_config: EmulatorHandle
+) -> None:
+    emulator_config.configure(latency=FAST)
+    alice, bob = new_caller(), new_caller()
+    items = [
+        {
+            "recipient_name": PEOPLE[i % len(PEOPLE)].name,
+            "recipient_interest": PEOPLE[i % len(PEOPLE)].interest,
+        }
+        for i in range(100)
+    ]
+    response = client.post(
+        "/api/queue/batch", json={"items": items, "email_template": TEMPLATE}, headers=alice.headers
+    )
+    assert response.status_code == 201
+    alice_ids = response.json()["queue_item_ids"]
+    single = {
+        "email_template": TEMPLATE,
+        "recipient_name": PEOPLE[0].name,
+        "recipient_interest": PEOPLE[0].interest,
+    }
+    bob_id = client.post("/api/email/generate", json=single, headers=bob.headers).json()["task_id"]
+
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        listed = client.get("/api/queue/", headers=alice.headers).json()
+        pending = [item["position"] for item in listed if item["status"] == "pending"]
+        assert pending == sorted(set(pending)), "positions must be strictly increasing in list order"
+        assert all(position >= 1 for position in pending)
+        assert all(item["position"] is None for item in listed if item["status"] != "pending")
+        if all(item["status"] in {"completed", "failed"} for item in listed):
+            break
+        time.sleep(0.3)
+
+    done = rows([*alice_ids, bob_id])
+    assert [item.status for item in done.values()].count("completed") == 101
+    third = done[alice_ids[2]]
+    bob_item = done[bob_id]
+    assert bob_item.started_at is not None and third.completed_at is not None
+    assert bob_item.started_at < third.completed_at
