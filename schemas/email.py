@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
+from pipeline.template_fit import unsupported_placeholders, unsupported_placeholders_message
 from schemas.common import RequestModel, ResponseModel, UTCDateTime
 
 PLACEHOLDER = re.compile(r"\{\{\s*[^{}\s][^{}]*\}\}")
@@ -14,6 +15,9 @@ PLACEHOLDER = re.compile(r"\{\{\s*[^{}\s][^{}]*\}\}")
 def _needs_a_placeholder(value: str) -> str:
     if not PLACEHOLDER.search(value):
         raise ValueError("email_template must contain at least one {{placeholder}}, e.g. {{name}}")
+    # `[Your Name]` or `{name}` would be sent half-filled: refuse before anything is queued.
+    if unsupported := unsupported_placeholders(value):
+        raise ValueError(unsupported_placeholders_message(unsupported))
     return value
 
 

@@ -157,3 +157,15 @@ def test_list_is_newest_first_and_paged(client: TestClient, caller: Caller) -> N
     assert [e["id"] for e in rest] == [str(ids[0])]
     assert client.get("/api/email/?limit=101", headers=caller.headers).status_code == 422
     assert client.get("/api/email/?offset=-1", headers=caller.headers).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "template", ["Dear [Professor Name], {{research}} is great.", "Dear {name}, {{research}} rocks."]
+)
+def test_templates_with_single_brace_or_bracket_placeholders_are_refused(
+    client: TestClient, caller: Caller, template: str
+) -> None:
+    result = generate(client, caller, email_template=template)
+    assert result["status"] == 422
+    assert "{{" in str(result["body"])
+    assert queue_rows(caller.id) == 0
