@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from config.settings import get_settings
 from database.engine import session_scope
@@ -43,14 +47,17 @@ def generate_next(*, task_id: str | None) -> dict[str, Any]:
             return _fail(
                 session, item, f"Generation took longer than {limit} s and was stopped", "timeout", None
             )
-        email = queue.complete(
-            session=session,
-            item=item,
-            email_message=result.email_message,
-            template_type=str(result.template_type),
-            metadata=build_email_metadata(result),
-            is_confident=result.is_confident,
-            step_timings=result.step_timings,
+        email = _with_database_retries(
+            lambda: queue.complete(
+                session=session,
+                item=item,
+                email_message=result.email_message,
+                template_type=str(result.template_type),
+                metadata=build_email_metadata(result),
+                is_confident=result.is_confident,
+                step_timings=result.step_timings,
+            ),
+            session,
         )
         if email is None:
             log.info("queue item %s moved on while running; result discarded", item.id)
@@ -59,8 +66,28 @@ def generate_next(*, task_id: str | None) -> dict[str, Any]:
 
 
 def _fail(session: Any, item: QueueItem, message: str, error_type: str, step: str | None) -> dict[str, Any]:
-    queue.fail(session=session, item=item, message=message, error_type=error_type, failed_step=step)
+    _with_database_retries(
+        lambda: queue.fail(
+            session=session, item=item, message=message, error_type=error_type, failed_step=step
+        ),
+        session,
+    )
     return {"queue_item_id": str(item.id), "status": "failed"}
+
+
+def _with_database_retries[T](write: Callable[[], T], session: Session, attempts: int = 5) -> T:
+    """The terminal write survives a database restart: a finished email is not thrown away for a
+    dropped connection (the transaction is all-or-nothing, so a retry cannot write twice)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except OperationalError:
+            session.rollback()
+            if attempt == attempts:
+                raise
+            log.warning("database unavailable for the final write; retrying (%s/%s)", attempt, attempts)
+            time.sleep(min(8.0, 0.5 * 2**attempt))
+    raise AssertionError("unreachable")
 
 
 async def _run_with_heartbeat(data: PipelineData, item_id: uuid.UUID) -> PipelineData:
@@ -83,24 +110,24 @@ async def _run_with_heartbeat(data: PipelineData, item_id: uuid.UUID) -> Pipelin
 async def _heartbeat(item_id: uuid.UUID, every: float) -> None:
     while True:
         await asyncio.sleep(every)
-        await asyncio.to_thread(_touch, item_id)
+        await asyncio.to_thread(_best_effort, queue.heartbeat, item_id)
 
 
-def _touch(item_id: uuid.UUID) -> None:
-    with session_scope() as session:
-        queue.heartbeat(session=session, item_id=item_id)
+def _best_effort(write: Callable[..., None], item_id: uuid.UUID, **values: Any) -> None:
+    """Heartbeats and progress are advisory: a database blip must not kill a running pipeline."""
+    try:
+        with session_scope() as session:
+            write(session=session, item_id=item_id, **values)
+    except SQLAlchemyError as exc:
+        log.warning("could not record progress for %s: %s", item_id, type(exc).__name__)
 
 
 async def _publish(item_id: uuid.UUID, event: ProgressEvent) -> None:
-    await asyncio.to_thread(_record, item_id, event)
-
-
-def _record(item_id: uuid.UUID, event: ProgressEvent) -> None:
-    with session_scope() as session:
-        queue.record_progress(
-            session=session,
-            item_id=item_id,
-            step=event.step,
-            step_status=event.status,
-            step_timings=dict(event.step_timings),
-        )
+    await asyncio.to_thread(
+        _best_effort,
+        queue.record_progress,
+        item_id,
+        step=event.step,
+        step_status=event.status,
+        step_timings=dict(event.step_timings),
+    )
