@@ -38,3 +38,7 @@ format: install
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
+
+bench: install ## original design vs Scribe defaults on the emulator (seed latencies); prints figures, ~15 min
+	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}" \
+	TEST_REDIS_URL="$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14}" $(VENV)/python -m tests.bench
