@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     # give the throughput of many processes at the memory of one.
     worker_pool: Literal["threads", "prefork", "solo"] = "threads"
     pipeline_concurrent_steps: bool = True
-    worker_concurrency: int = 8
+    worker_concurrency: int = 16
     task_time_limit_seconds: int = 180
     agent_timeout_seconds: float = 60.0
     max_attempts: int = 3
