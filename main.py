@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from api.middleware import RequestLimitsMiddleware
 from api.routes import admin, email, queue, template, user
 from config.settings import get_settings
 from database.health import broker_is_up, database_is_up
@@ -43,6 +44,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if public_docs else None,
     )
+    app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_request_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allowed_origins,
