@@ -64,7 +64,8 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(SQLAlchemyError)
     async def database_error(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
-        log.exception("database error")
+        # The type only: a statement's text and parameters would carry user content into the logs.
+        log.error("database error: %s", type(exc).__name__)
         return JSONResponse({"detail": "Internal database error"}, status_code=500)
 
     @app.get("/health", response_model=Health, tags=["system"], responses={503: {"model": Health}})

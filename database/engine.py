@@ -23,10 +23,13 @@ def build_engine(url: str, *, transaction_pooler: bool = False, pool: dict[str, 
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **pool
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: exceptions and logs never carry user content (templates, emails).
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if transaction_pooler:
         # pgbouncer in transaction mode: no client pool and no server-side prepared statements.
         kwargs["poolclass"] = NullPool

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, PlainSerializer, field_validator
 
 
 def to_utc_z(value: datetime) -> str:
@@ -18,9 +18,17 @@ UTCDateTime = Annotated[datetime, PlainSerializer(to_utc_z, return_type=str, whe
 
 
 class RequestModel(BaseModel):
-    """Request bodies refuse unknown fields and strip surrounding whitespace."""
+    """Request bodies refuse unknown fields, strip surrounding whitespace and refuse NUL characters."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL cannot store NUL in text; refuse it here as a 422 rather than fail at the database.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL (\\u0000) characters")
+        return value
 
 
 class ResponseModel(BaseModel):

@@ -23,7 +23,12 @@ def _needs_a_placeholder(value: str) -> str:
 
 EmailTemplate = Annotated[
     str,
-    Field(min_length=10, max_length=5000, description="The template; at least one {{placeholder}}."),
+    Field(
+        min_length=10,
+        max_length=5000,
+        description="The template; at least one {{placeholder}}, none in [brackets] or {single} braces.",
+        json_schema_extra={"pattern": PLACEHOLDER.pattern},
+    ),
     AfterValidator(_needs_a_placeholder),
 ]
 
