@@ -7,10 +7,17 @@ not recorded, and Logfire's scrubbing is on for anything else that looks secret.
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import logfire
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult
+from opentelemetry.trace import Link, SpanKind, get_current_span
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
 
 from config.settings import get_settings
 
@@ -21,6 +28,37 @@ _lock = threading.Lock()
 _configured = False
 
 SCRUB_PATTERNS = ["email_message", "email_template", "resume", "template_text", "authorization"]
+# Polled every second or two by every open tab: most of the API's requests and none of its
+# information. Their traces are not recorded (the spans are never built, which also keeps the
+# polling path cheap); every other request, and everything the worker does, is traced.
+POLLING_PATHS = re.compile(r"^/(health|api/queue/|api/email/status/[^/]+)$")
+
+
+class SkipPolling(Sampler):
+    """Head sampler: drop traces rooted at a polling GET, keep the rest; children follow their parent."""
+
+    def __init__(self) -> None:
+        self._keep = ParentBased(ALWAYS_ON)
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        if get_current_span(parent_context).get_span_context().is_valid is False and attributes:
+            path = attributes.get("url.path") or attributes.get("http.target")
+            method = attributes.get("http.request.method") or attributes.get("http.method")
+            if method == "GET" and isinstance(path, str) and POLLING_PATHS.match(path):
+                return SamplingResult(Decision.DROP)
+        return self._keep.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+    def get_description(self) -> str:
+        return "SkipPolling"
 
 
 def configure(service: str) -> None:
@@ -39,6 +77,7 @@ def configure(service: str) -> None:
             console=False,
             scrubbing=logfire.ScrubbingOptions(extra_patterns=SCRUB_PATTERNS),
             inspect_arguments=False,
+            sampling=logfire.SamplingOptions(head=SkipPolling()),
         )
         logfire.instrument_pydantic_ai(include_content=False, include_binary_content=False)
         logfire.instrument_httpx(capture_headers=False)
@@ -57,4 +96,4 @@ def _no_request_values(_request: Any, attributes: dict[str, Any]) -> dict[str, A
 
 def instrument_app(app: FastAPI) -> None:
     configure("api")
-    logfire.instrument_fastapi(app, request_attributes_mapper=_no_request_values, excluded_urls="/health")
+    logfire.instrument_fastapi(app, request_attributes_mapper=_no_request_values)

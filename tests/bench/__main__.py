@@ -50,7 +50,13 @@ def main() -> None:
             f"(critical path {critical:.1f} s; target p50 <= {critical + 0.3:.1f} s)"
         )
 
-        print("\n== resident memory (API + worker), peak, by pipelines in flight ==")
+        idle = stack.idle_rss()
+        print(
+            "\n== resident memory, idle: "
+            + ", ".join(f"{k} {v / 2**20:.0f} MiB" for k, v in idle.items())
+            + " =="
+        )
+        print("== resident memory (API + worker + beat + Flower), peak, by pipelines in flight ==")
         for label, env, in_flight in runs.MEMORY_MATRIX:
             peak = stack.memory_at(env, in_flight)
             print(f"{label:<28} {in_flight:>3} in flight: {peak / 2**20:7.1f} MiB")
