@@ -130,7 +130,11 @@ def test_redis_backlog_counts_ready_and_reserved_messages(redis_connection: Conn
 def test_filesystem_backlog_counts_message_files(tmp_path: Path) -> None:
     folder = tmp_path / "broker"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),
+    }
     with Connection("filesystem://", transport_options=options) as conn:
         tokens = conn.SimpleQueue("email_test")
         for index in range(2):
