@@ -174,25 +174,18 @@ def complete(
     """One transaction: the email, the user's count and the terminal state — or nothing at all."""
     now = utcnow()
     email_id = uuid.uuid4()
-    owned = session.execute(
-        update(QueueItem)
-        .where(
-            QueueItem.id == item.id,
-            QueueItem.status == QueueStatus.PROCESSING,
-            QueueItem.celery_task_id == item.celery_task_id,
-        )
-        .values(
-            status=QueueStatus.COMPLETED,
-            email_id=email_id,
-            completed_at=now,
-            heartbeat_at=now,
-            current_step=None,
-            step_status="completed",
-            step_timings=step_timings,
-        )
-        .returning(QueueItem.id)
-    ).scalar_one_or_none()
-    if owned is None:  # cancelled, failed by the reaper, or claimed by a newer delivery
+    owned = _finish(
+        session,
+        item,
+        status=QueueStatus.COMPLETED,
+        email_id=email_id,
+        completed_at=now,
+        heartbeat_at=now,
+        current_step=None,
+        step_status="completed",
+        step_timings=step_timings,
+    )
+    if not owned:
         session.rollback()
         return None
     email = Email(
@@ -223,24 +216,33 @@ def fail(
     failed_step: str | None,
 ) -> bool:
     """Terminal failure with a readable reason, unless the row moved on meanwhile."""
-    failed = session.execute(
+    failed = _finish(
+        session,
+        item,
+        status=QueueStatus.FAILED,
+        error_message=message[:2000],
+        error_type=error_type,
+        failed_step=failed_step,
+        completed_at=utcnow(),
+    )
+    session.commit()
+    return failed
+
+
+def _finish(session: Session, item: QueueItem, **values: Any) -> bool:
+    """Move the row to a terminal state only if this claim still owns it: not cancelled, not
+    requeued by the reaper, not claimed again by a newer delivery."""
+    owned = session.execute(
         update(QueueItem)
         .where(
             QueueItem.id == item.id,
             QueueItem.status == QueueStatus.PROCESSING,
             QueueItem.celery_task_id == item.celery_task_id,
         )
-        .values(
-            status=QueueStatus.FAILED,
-            error_message=message[:2000],
-            error_type=error_type,
-            failed_step=failed_step,
-            completed_at=utcnow(),
-        )
+        .values(**values)
         .returning(QueueItem.id)
     ).scalar_one_or_none()
-    session.commit()
-    return failed is not None
+    return owned is not None
 
 
 def cancel(*, session: Session, user_id: uuid.UUID, item_id: uuid.UUID) -> None:

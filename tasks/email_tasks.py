@@ -7,7 +7,6 @@ from typing import Any
 from celery import Task
 
 from celery_config import celery_app
-from services.generation import generate_next
 
 
 @celery_app.task(name="tasks.email_tasks.generate_email_task", bind=True)
@@ -17,6 +16,10 @@ def generate_email_task(self: Task, queue_item_id: str) -> dict[str, Any]:
     Messages are work tokens (see services/fair_queue.py): the worker takes the item at the
     head of the fair line, which is usually but not always `queue_item_id`.
     """
+    # Imported here, not at module level: beat and Flower import this module too, and the pipeline
+    # (pydantic-ai, provider SDKs) would cost each of them ~90 MB they never use on a 1 GB Pi.
+    from services.generation import generate_next
+
     outcome = generate_next(task_id=self.request.id)
     outcome["message_item_id"] = queue_item_id
     return outcome

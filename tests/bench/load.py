@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 
@@ -42,6 +43,8 @@ async def _client(
 ) -> None:
     paths = [f"/api/email/status/{task_id}", "/api/queue/"]
     turn = 0
+    # Real tabs do not poll in lockstep: start each client at a random point of its poll interval.
+    await asyncio.sleep(random.uniform(0, pause))
     while time.monotonic() < until:
         started = time.perf_counter()
         response = await api.get(paths[turn % 2], headers=headers)

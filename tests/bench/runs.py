@@ -67,6 +67,9 @@ class Stack:
 
         self.harness = harness
         harness.pytest_sessionstart(None)
+        from celery_config import celery_app
+
+        celery_app.control.purge()  # tokens an earlier run left on a shared Redis are not this run's
         self.logs = Path(tempfile.mkdtemp(prefix="scribe-bench-"))
         port = harness.free_port()
         self.api_url = f"http://127.0.0.1:{port}"
@@ -134,30 +137,10 @@ class Stack:
         raise RuntimeError(f"{url} did not come up; logs in {self.logs}")
 
     def _worker(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        from tests.fixtures.worker import start_worker
+
         name = f"worker-{uuid.uuid4().hex[:6]}"
-        log_path = self.logs / f"{name}.log"
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "celery_config.celery_app",
-            "worker",
-            "--loglevel=info",
-        ]
-        command += [
-            "--queues=email_default,celery",
-            f"--hostname={name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ]
-        process = self._spawn(name, command, env)
-        deadline = time.monotonic() + 60
-        while b" ready." not in log_path.read_bytes():
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"worker did not start; see {log_path}")
-            time.sleep(0.2)
-        return process
+        return start_worker(self.logs / f"{name}.log", concurrency=None, name=name, env=env)
 
     def _user(self) -> dict[str, str]:
         from tests.fixtures.auth import mint

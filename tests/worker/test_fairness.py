@@ -70,3 +70,5 @@ def test_a_single_email_starts_before_the_big_batchs_third_finishes(
     bob_item = done[bob_id]
     assert bob_item.started_at is not None and third.completed_at is not None
     assert bob_item.started_at < third.completed_at
+    wait = (bob_item.started_at - bob_item.created_at).total_seconds()
+    print(f"\nB's single email waited {wait:.2f} s to start behind A's 100-item batch")
