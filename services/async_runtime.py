@@ -10,6 +10,7 @@ the I/O-bound work overlaps while the Pi's two slow cores stay mostly idle.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import threading
 from collections.abc import Coroutine
@@ -35,10 +36,19 @@ def loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
+async def _in_context[T](coroutine: Coroutine[Any, Any, T], context: contextvars.Context) -> T:
+    return await asyncio.get_running_loop().create_task(coroutine, context=context)
+
+
 def run[T](coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine on the process loop and wait for it; if the waiting thread is interrupted
-    (Celery's soft time limit raises in it), the coroutine is cancelled rather than left running."""
-    future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, loop())
+    (Celery's soft time limit raises in it), the coroutine is cancelled rather than left running.
+
+    The coroutine runs in a copy of the caller's context, so the task's trace (Logfire/OpenTelemetry
+    keep the current span in a context variable) continues through every pipeline step.
+    """
+    context = contextvars.copy_context()
+    future: Future[T] = asyncio.run_coroutine_threadsafe(_in_context(coroutine, context), loop())
     try:
         return future.result()
     except BaseException:

@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+import logfire
+
 from config.settings import get_settings
 from pipeline.core.errors import PipelineError
 from pipeline.core.step import Step
@@ -89,7 +91,9 @@ class _Runner:
         started = time.perf_counter()
         cause: BaseException | None = None
         try:
-            result = await step.run(data)
+            # One span per step (ids only, never content): the task's trace shows each step's time.
+            with logfire.span("pipeline step {step}", step=step.name, queue_item_id=str(data.queue_item_id)):
+                result = await step.run(data)
         except PipelineError as exc:
             error = exc
         except ProviderError as exc:
