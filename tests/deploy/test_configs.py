@@ -22,7 +22,7 @@ ORIGIN_REQUEST_KEYS = {
     "disableChunkedEncoding", "bastionMode", "proxyAddress", "proxyPort", "proxyType", "ipRules",
     "http2Origin", "access",
 }  # fmt: skip
-DEPLOY_ONLY_VARIABLES = {"FLOWER_BASIC_AUTH", "WORKER_MAX_MEMORY_PER_CHILD_KB"}
+DEPLOY_ONLY_VARIABLES = {"FLOWER_BASIC_AUTH"}
 
 
 def _redis_directives() -> dict[str, str]:

@@ -98,11 +98,13 @@ def test_api_and_flower_listen_on_localhost_only() -> None:
 
 def test_worker_stop_drains_running_tasks_past_the_hard_time_limit() -> None:
     values = _settings_of(DEPLOY / "scribe-worker.service")
-    hard_limit = Settings.model_fields["task_time_limit_seconds"].default + 30  # celery_config's margin
+    hard_limit = Settings.model_fields["task_time_limit_seconds"].default + 45  # celery_config's margin
     assert values["KillMode"] == ["mixed"]
     assert values["KillSignal"] == ["SIGTERM"]
     assert int(values["TimeoutStopSec"][0]) > hard_limit
-    assert "--queues=email_default,celery --concurrency=${WORKER_CONCURRENCY}" in values["ExecStart"][0]
+    assert "--queues=email_default,celery --pool=${WORKER_POOL} --concurrency=${WORKER_CONCURRENCY}" in (
+        values["ExecStart"][0]
+    )
 
 
 def test_beat_keeps_its_schedule_in_the_data_directory() -> None:
