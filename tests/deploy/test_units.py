@@ -102,8 +102,9 @@ def test_worker_stop_drains_running_tasks_past_the_hard_time_limit() -> None:
     assert values["KillMode"] == ["mixed"]
     assert values["KillSignal"] == ["SIGTERM"]
     assert int(values["TimeoutStopSec"][0]) > hard_limit
-    assert "--queues=email_default,celery --pool=${WORKER_POOL} --concurrency=${WORKER_CONCURRENCY}" in (
-        values["ExecStart"][0]
+    assert (
+        "--queues=email_default,celery --pool=${WORKER_POOL} --concurrency=${WORKER_CONCURRENCY}"
+        in (values["ExecStart"][0])
     )
 
 
