@@ -8,8 +8,6 @@ status, `WWW-Authenticate`, a short detail that never echoes the token, and no r
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import time
 import uuid
@@ -24,7 +22,16 @@ import pytest
 from config.settings import DEV_JWT_SECRET, Settings
 from database.engine import session_scope
 from models import User
-from tests.fixtures.auth import JWKS_SECRET, JwksServer, SigningKey, new_ec_key, new_rsa_key, supabase_claims
+from tests.fixtures.auth import (
+    JWKS_SECRET,
+    JwksServer,
+    SigningKey,
+    b64url,
+    hs256_with_raw_key,
+    new_ec_key,
+    new_rsa_key,
+    supabase_claims,
+)
 from tests.security.live import api_process, row_counts
 
 ADMIN = "admin@scribe.test"
@@ -58,22 +65,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
         jwks.stop()
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _hs256_with_raw_key(claims: dict[str, Any], key: bytes, **header: Any) -> str:
-    """HS256 signed by hand: PyJWT rightly refuses to use a PEM public key as an HMAC secret."""
-    signing_input = f"{_b64(json.dumps({'alg': 'HS256', 'typ': 'JWT', **header}).encode())}."
-    signing_input += _b64(json.dumps(claims).encode())
-    signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64(signature)}"
-
-
 def _tampered(p: Project) -> str:
     # A real token of one user, its payload swapped for another user who claims to be the admin.
     header, _, signature = p.ec.sign(supabase_claims(p.settings)).split(".")
-    forged = _b64(json.dumps(supabase_claims(p.settings, email=ADMIN)).encode())
+    forged = b64url(json.dumps(supabase_claims(p.settings, email=ADMIN)).encode())
     return f"{header}.{forged}.{signature}"
 
 
@@ -93,10 +88,10 @@ ATTACKS: dict[str, Callable[[Project], str | None]] = {
         "Bearer " + ".".join(jwt.encode(supabase_claims(p.settings), "", algorithm="none").split(".")[:2])
     ),
     "HS256 signed with the EC public key": lambda p: (
-        "Bearer " + _hs256_with_raw_key(supabase_claims(p.settings), p.ec.public_pem, kid=p.ec.kid)
+        "Bearer " + hs256_with_raw_key(supabase_claims(p.settings), p.ec.public_pem, kid=p.ec.kid)
     ),
     "HS256 signed with the RSA public key": lambda p: (
-        "Bearer " + _hs256_with_raw_key(supabase_claims(p.settings), p.rsa.public_pem, kid=p.rsa.kid)
+        "Bearer " + hs256_with_raw_key(supabase_claims(p.settings), p.rsa.public_pem, kid=p.rsa.kid)
     ),
     "HS256 signed with the dev secret": lambda p: (
         "Bearer " + jwt.encode(supabase_claims(p.settings, email=ADMIN), DEV_JWT_SECRET, algorithm="HS256")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import socket
 import threading
@@ -30,6 +27,8 @@ from tests.fixtures.auth import (
     JwksServer,
     SigningKey,
     TokenFactory,
+    b64url,
+    hs256_with_raw_key,
     new_ec_key,
     supabase_claims,
 )
@@ -55,18 +54,6 @@ def fresh_verifier_cache() -> Iterator[None]:
     yield
     get_settings.cache_clear()
     get_token_verifier.cache_clear()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _hs256_with_raw_key(claims: dict[str, Any], key: bytes, **header: Any) -> str:
-    """HS256 signed by hand: PyJWT rightly refuses a PEM public key as an HMAC secret."""
-    signing_input = f"{_b64(json.dumps({'alg': 'HS256', 'typ': 'JWT', **header}).encode())}."
-    signing_input += _b64(json.dumps(claims).encode())
-    signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64(signature)}"
 
 
 def _closed_port() -> int:
@@ -138,14 +125,14 @@ def test_hs256_signed_with_a_jwks_public_key_is_refused(
     verifier: TokenVerifier, jwks_settings: Settings, key_name: str, request: pytest.FixtureRequest
 ) -> None:
     key: SigningKey = request.getfixturevalue(key_name)
-    token = _hs256_with_raw_key(supabase_claims(jwks_settings), key.public_pem, kid=key.kid)
+    token = hs256_with_raw_key(supabase_claims(jwks_settings), key.public_pem, kid=key.kid)
     assert _rejects(verifier, token) == "token signature invalid"
 
 
 def test_hs256_is_refused_when_no_secret_is_configured(jwks_server: JwksServer, ec_key: SigningKey) -> None:
     settings = Settings(_env_file=None, environment="test", supabase_url=jwks_server.url)
     assert settings.supabase_jwt_secret is None
-    token = _hs256_with_raw_key(supabase_claims(settings), ec_key.public_pem, kid=ec_key.kid)
+    token = hs256_with_raw_key(supabase_claims(settings), ec_key.public_pem, kid=ec_key.kid)
     assert _rejects(TokenVerifier(settings), token) == "token algorithm not accepted"
     assert jwks_server.requests == 0
 
@@ -162,9 +149,9 @@ def test_rs256_header_on_an_ec_key_is_refused(
 def test_other_algorithms_are_refused(
     verifier: TokenVerifier, jwks_settings: Settings, algorithm: str, ec_key: SigningKey
 ) -> None:
-    token = _hs256_with_raw_key(supabase_claims(jwks_settings), b"x" * 32, kid=ec_key.kid)
+    token = hs256_with_raw_key(supabase_claims(jwks_settings), b"x" * 32, kid=ec_key.kid)
     _, payload, signature = token.split(".")
-    forged = _b64(json.dumps({"alg": algorithm, "kid": ec_key.kid}).encode())
+    forged = b64url(json.dumps({"alg": algorithm, "kid": ec_key.kid}).encode())
     assert _rejects(verifier, f"{forged}.{payload}.{signature}") == "token algorithm not accepted"
 
 
@@ -179,7 +166,7 @@ def test_tampered_payload_is_refused(
     verifier: TokenVerifier, jwks_settings: Settings, ec_key: SigningKey
 ) -> None:
     header, _, signature = ec_key.sign(supabase_claims(jwks_settings)).split(".")
-    other = _b64(json.dumps(supabase_claims(jwks_settings, email="admin@scribe.test")).encode())
+    other = b64url(json.dumps(supabase_claims(jwks_settings, email="admin@scribe.test")).encode())
     assert _rejects(verifier, f"{header}.{other}.{signature}") == "token signature invalid"
 
 
