@@ -11,14 +11,16 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
+from database.engine import session_scope
 from models import Email, QueueItem, QueueStatus, User
+from models.base import utcnow
 from services import fair_queue
 from services.errors import BadRequest, NotFound
 from services.users import count_generation, require_initialised
@@ -26,10 +28,6 @@ from services.users import count_generation, require_initialised
 log = logging.getLogger(__name__)
 
 GENERATE_TASK = "tasks.email_tasks.generate_email_task"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -283,8 +281,6 @@ def list_recent(
 
 def read_line(*, user_id: uuid.UUID) -> list[tuple[QueueItem, int | None]]:
     """GET /api/queue/ in one short session (the other hot polling path)."""
-    from database.engine import session_scope
-
     with session_scope() as session:
         rows = list_recent(session=session, user_id=user_id)
         if not rows:
