@@ -32,3 +32,8 @@ class QueueItemOut(ResponseModel):
     error_message: str | None
     current_step: str | None
     created_at: UTCDateTime
+
+    @classmethod
+    def from_row(cls, item: object, position: int | None) -> QueueItemOut:
+        """A queue row and its place in line (null unless pending)."""
+        return cls.model_validate(item).model_copy(update={"position": position})

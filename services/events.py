@@ -18,10 +18,9 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from config.settings import get_settings
-from database.engine import session_scope
 from schemas.queue import QueueItemOut
 from services import queue
-from services.task_status import task_status
+from services.task_status import read_task_status
 
 TERMINAL_TASK_STATES = {"SUCCESS", "FAILURE"}
 
@@ -33,19 +32,12 @@ def frame(event: str, data: Any, event_id: str | None = None) -> str:
 
 
 def _task_snapshot(user_id: uuid.UUID, item_id: uuid.UUID) -> dict[str, Any]:
-    with session_scope() as session:
-        item = queue.get_item(session=session, user_id=user_id, item_id=item_id)
-        return task_status(item).model_dump(mode="json")
+    return read_task_status(user_id=user_id, item_id=item_id).model_dump(mode="json")
 
 
 def _queue_snapshot(user_id: uuid.UUID) -> list[dict[str, Any]]:
-    with session_scope() as session:
-        return [
-            QueueItemOut.model_validate(item)
-            .model_copy(update={"position": position})
-            .model_dump(mode="json")
-            for item, position in queue.list_recent(session=session, user_id=user_id)
-        ]
+    rows = queue.read_line(user_id=user_id)
+    return [QueueItemOut.from_row(item, position).model_dump(mode="json") for item, position in rows]
 
 
 def _fingerprint(data: Any) -> str:

@@ -58,9 +58,7 @@ def create_batch(
 async def list_queue(claims: ClaimsDep) -> list[QueueItemOut]:
     """The caller's items of the last 24 h, oldest first; `position` is the real place in line."""
     rows = await run_in_threadpool(queue.read_line, user_id=claims.user_id)
-    return [
-        QueueItemOut.model_validate(item).model_copy(update={"position": position}) for item, position in rows
-    ]
+    return [QueueItemOut.from_row(item, position) for item, position in rows]
 
 
 @router.get(
