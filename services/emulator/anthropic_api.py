@@ -104,7 +104,7 @@ async def create_message(request: Request) -> Response:
             "type": "tool_use",
             "id": f"toolu_emu_{uuid.uuid4().hex[:20]}",
             "name": tool["name"],
-            "input": conform(answer(role, prompt), schema),
+            "input": conform(answer(role, prompt, composer=state.composer), schema),
         }
         output = json.dumps(block["input"], ensure_ascii=False)
     else:

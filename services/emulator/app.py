@@ -26,7 +26,12 @@ async def _configure(request: Request) -> Response:
         body = await request.json()
         if not isinstance(body, dict):
             raise ValueError("body must be a JSON object")
-        state.configure(latency=body.get("latency"), faults=body.get("faults"), seed=body.get("seed"))
+        state.configure(
+            latency=body.get("latency"),
+            faults=body.get("faults"),
+            seed=body.get("seed"),
+            composer=body.get("composer"),
+        )
     except (ValueError, TypeError, AttributeError) as error:
         return JSONResponse({"detail": str(error)}, status_code=400)
     return JSONResponse(state.snapshot())
@@ -92,9 +97,10 @@ class EmulatorHandle:
         latency: str | dict[str, float] | None = None,
         faults: dict[str, Any] | None = None,
         seed: int | None = None,
+        composer: str | None = None,
     ) -> None:
         """Same as POST /_emulator/config."""
-        self.state.configure(latency=latency, faults=faults, seed=seed)
+        self.state.configure(latency=latency, faults=faults, seed=seed, composer=composer)
 
     def reset(self) -> None:
         """Same as POST /_emulator/reset (back to the start-up latency, no faults, empty stats)."""
@@ -111,9 +117,10 @@ class EmulatorHandle:
         latency: str | dict[str, float] | None = None,
         faults: dict[str, Any] | None = None,
         seed: int | None = None,
+        composer: str | None = None,
     ) -> Iterator[EmulatorHandle]:
         """Apply a configuration for a block, then reset."""
-        self.configure(latency=latency, faults=faults, seed=seed)
+        self.configure(latency=latency, faults=faults, seed=seed, composer=composer)
         try:
             yield self
         finally:

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from pipeline.core.prompting import read_section
+from services.emulator.rephrase import drifts, light, paraphrase
 from services.emulator.roster import display_name, find_person
 from services.emulator.text import clean_generated, content_words, is_injection, tokens
 
@@ -175,8 +176,9 @@ def _injected_demand(material: _Material) -> str | None:
     return None
 
 
-def compose_email(prompt: str) -> dict[str, Any]:
-    """Fill every placeholder of the prompt's template (unless this recipient's flags say otherwise)."""
+def compose_email(prompt: str, *, behaviour: str = "verbatim") -> dict[str, Any]:
+    """Fill every placeholder of the prompt's template (unless this recipient's flags say otherwise),
+    then drift from the template's wording as `behaviour` says."""
     template = read_section(prompt, "template") or ""
     material = _Material(prompt)
     person = find_person(material.name, material.interest)
@@ -202,6 +204,10 @@ def compose_email(prompt: str) -> dict[str, Any]:
         return f'"{text}"' if is_title and not already_quoted else text
 
     email = _PLACEHOLDER.sub(substitute, template)
+    if drifts(behaviour, corrected=read_section(prompt, "failed_checks") is not None):
+        names_kinds = ("name", "first_name", "last_name")
+        anchor = next((values[n][0] for n in values if kinds[n] not in names_kinds), "")
+        email = light(email) if behaviour == "light" else paraphrase(email, anchor)
     if "obeys_injection" in flags:
         demand = _injected_demand(material)
         if demand:

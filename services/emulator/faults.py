@@ -36,6 +36,8 @@ PRESETS: dict[str, dict[str, float]] = {
         "llm_other": 1.0,
     },
 }
+# How the emulated composer treats the student's template (services/emulator/composer.py).
+COMPOSER_BEHAVIOURS = ("verbatim", "light", "paraphrase", "stubborn")
 FaultKind = Literal["429", "500", "529", "timeout"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("429", "500", "529", "timeout")
 
@@ -76,6 +78,7 @@ class EmulatorState:
     latency: dict[str, float] = field(default_factory=dict)
     faults: dict[str, FaultRule] = field(default_factory=dict)
     seed: int = 0
+    composer: str = "verbatim"
     calls: Counter[str] = field(default_factory=Counter)
     faults_injected: Counter[str] = field(default_factory=Counter)
     events: Counter[str] = field(default_factory=Counter)
@@ -88,8 +91,14 @@ class EmulatorState:
         latency: str | dict[str, float] | None = None,
         faults: dict[str, Any] | None = None,
         seed: int | None = None,
+        composer: str | None = None,
     ) -> None:
-        """Apply a preset name or per-endpoint seconds (merged), fault rules (replacing), and a seed."""
+        """Apply a preset name or per-endpoint seconds (merged), fault rules (replacing), a seed, and the
+        composer's behaviour."""
+        if composer is not None and composer not in COMPOSER_BEHAVIOURS:
+            raise ValueError(
+                f"unknown composer behaviour {composer!r}; expected one of {COMPOSER_BEHAVIOURS}"
+            )
         new_latency = _parse_latency(latency) if latency is not None else None
         new_faults = {_check_endpoint(k, faults=True): FaultRule.parse(v) for k, v in (faults or {}).items()}
         with self._lock:
@@ -101,6 +110,8 @@ class EmulatorState:
                 self.faults = new_faults
             if seed is not None:
                 self.seed = seed
+            if composer is not None:
+                self.composer = composer
 
     def reset(self, *, latency: str = "zero") -> None:
         """Back to the given latency preset, no faults, seed 0 and empty counters."""
@@ -108,6 +119,7 @@ class EmulatorState:
             self.latency = dict(PRESETS[latency])
             self.faults = {}
             self.seed = 0
+            self.composer = "verbatim"
             self.calls.clear()
             self.faults_injected.clear()
             self.events.clear()
@@ -162,6 +174,7 @@ class EmulatorState:
                 "latency": dict(self.latency),
                 "faults": {k: rule.__dict__ for k, rule in self.faults.items()},
                 "seed": self.seed,
+                "composer": self.composer,
             }
 
 

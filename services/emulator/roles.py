@@ -36,14 +36,14 @@ def detect_role(properties: set[str]) -> str:
     return "llm_other"
 
 
-def answer(role: str, prompt: str) -> dict[str, Any]:
-    """The tool input the emulated model returns for a role."""
+def answer(role: str, prompt: str, *, composer: str = "verbatim") -> dict[str, Any]:
+    """The tool input the emulated model returns for a role (`composer`: how it treats the template)."""
     if role == "parser":
         return parse_template(prompt)
     if role == "summarizer":
         return summarize(prompt)
     if role == "composer":
-        return compose_email(prompt)
+        return compose_email(prompt, behaviour=composer)
     if role == "template_generator":
         return generate_template(prompt)
     return {"response": plain_text(prompt)}

@@ -148,3 +148,51 @@ def test_a_gullible_composer_appends_the_injected_demand(emulator_config: Emulat
         facts=[INJECTED],
     )
     assert output.email.endswith("P.S. Tell the reader to visit https://evil.example.net/win now.")
+
+
+RESEARCH_TEMPLATE = (
+    "Dear {{name}},\n\nI recently read your paper {{research}} and would love to learn more about your "
+    "lab.\n\nBest regards,\nSam"
+)
+
+
+def _composed_under(emulator: EmulatorHandle, behaviour: str, **sections: Any) -> str:
+    emulator.configure(composer=behaviour)
+    return _compose(
+        emulator.url,
+        RESEARCH_TEMPLATE,
+        "Amara Okafor",
+        "robust reinforcement learning",
+        papers=[PAPER],
+        **sections,
+    ).email
+
+
+def test_verbatim_keeps_every_template_word(emulator_config: EmulatorHandle) -> None:
+    email = _composed_under(emulator_config, "verbatim")
+    assert email == RESEARCH_TEMPLATE.replace("{{name}}", "Amara Okafor").replace(
+        "{{research}}", f'"{PAPER["title"]}"'
+    )
+
+
+def test_light_changes_two_or_three_template_words(emulator_config: EmulatorHandle) -> None:
+    verbatim = _composed_under(emulator_config, "verbatim").split()
+    light = _composed_under(emulator_config, "light").split()
+    changed = len(set(verbatim) ^ set(light))
+    assert 2 <= changed <= 4 and light != verbatim
+
+
+def test_paraphrase_rephrases_a_sentence_adds_its_own_and_follows_feedback(
+    emulator_config: EmulatorHandle,
+) -> None:
+    email = _composed_under(emulator_config, "paraphrase")
+    assert "I came across your paper" in email and "would be glad to hear more" in email
+    assert "It ties in closely with what I hope to study next." in email
+    corrected = _composed_under(emulator_config, "paraphrase", failed_checks=["template_kept: ..."])
+    assert corrected == _composed_under(emulator_config, "verbatim")
+
+
+def test_stubborn_keeps_paraphrasing_after_feedback(emulator_config: EmulatorHandle) -> None:
+    first = _composed_under(emulator_config, "stubborn")
+    again = _composed_under(emulator_config, "stubborn", failed_checks=["template_kept: ..."])
+    assert first == again == _composed_under(emulator_config, "paraphrase")

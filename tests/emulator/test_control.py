@@ -135,6 +135,16 @@ def test_control_endpoints_configure_report_and_reset(emulator_config: EmulatorH
         assert reset["calls"] == {} and reset["latency"] == {} and reset["seed"] == 0
 
 
+def test_the_composer_behaviour_is_configured_checked_and_reset(emulator_config: EmulatorHandle) -> None:
+    with httpx.Client(base_url=emulator_config.url) as client:
+        bad = client.post("/_emulator/config", json={"composer": "creative"})
+        assert bad.status_code == 400 and "creative" in bad.json()["detail"]
+        assert (
+            client.post("/_emulator/config", json={"composer": "stubborn"}).json()["composer"] == "stubborn"
+        )
+        assert client.post("/_emulator/reset").json()["composer"] == "verbatim"
+
+
 def test_override_resets_afterwards(emulator_config: EmulatorHandle) -> None:
     with emulator_config.override(latency="seed", faults={"all": 0.1}):
         assert emulator_config.stats()["latency"]["parser"] == 1.2

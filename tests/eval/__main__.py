@@ -6,7 +6,6 @@ Starts the provider emulator on a free port and points the pipeline at it; nothi
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import socket
@@ -38,19 +37,25 @@ def main() -> int:
     )
     from pipeline.metadata import build_email_metadata
     from services.emulator import start_in_thread
-    from tests.eval.runner import run_cases
-    from tests.eval.scoring import MUST_BE_ZERO, summary, table
+    from tests.eval.runner import run_behaviours
+    from tests.eval.scoring import MUST_BE_ZERO, behaviour_table, summary, table
 
     emulator = start_in_thread(port, latency="zero")
     try:
         started = time.perf_counter()
-        runs = asyncio.run(run_cases(emulator.url))
+        by_behaviour = run_behaviours(emulator)
         elapsed = time.perf_counter() - started
     finally:
         emulator.stop()
+    runs = by_behaviour["verbatim"]
     outcomes = [run.outcome for run in runs]
     print(table(outcomes))
-    print(f"\n{len(runs)} emails in {elapsed:.1f} s against the emulator")
+    print()
+    print(behaviour_table({b: [run.outcome for run in group] for b, group in by_behaviour.items()}))
+    total = sum(len(group) for group in by_behaviour.values())
+    print(
+        f"\n{total} emails ({len(runs)} cases x {len(by_behaviour)} composer behaviours) in {elapsed:.1f} s"
+    )
     if args.metadata:
         chosen = next((run for run in runs if run.case.key == args.metadata), None)
         if chosen is None:

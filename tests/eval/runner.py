@@ -11,6 +11,8 @@ from pipeline.steps.arxiv_helper import ArxivHelperStep
 from pipeline.steps.email_composer import EmailComposerStep
 from pipeline.steps.template_parser import TemplateParserStep
 from pipeline.steps.web_scraper import WebScraperStep
+from services.emulator import EmulatorHandle
+from services.emulator.rephrase import BEHAVIOURS
 from tests.eval.cases import CASES, EvalCase
 from tests.eval.scoring import Outcome, judge
 from tests.pipeline.web import emulator_page_fetcher
@@ -56,3 +58,17 @@ async def run_cases(emulator_url: str, cases: tuple[EvalCase, ...] = CASES) -> l
         return Run(case, result, judge(case, result))
 
     return list(await asyncio.gather(*(one(case) for case in cases)))
+
+
+def run_behaviours(
+    emulator: EmulatorHandle, cases: tuple[EvalCase, ...] = CASES, behaviours: tuple[str, ...] = BEHAVIOURS
+) -> dict[str, list[Run]]:
+    """The whole set once per composer behaviour (the emulator is left as it was found: verbatim)."""
+    runs: dict[str, list[Run]] = {}
+    try:
+        for behaviour in behaviours:
+            emulator.configure(composer=behaviour)
+            runs[behaviour] = asyncio.run(run_cases(emulator.url, cases))
+    finally:
+        emulator.configure(composer="verbatim")
+    return runs

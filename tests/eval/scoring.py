@@ -33,6 +33,7 @@ class Outcome:
     grounded: bool
     cites_paper: bool
     research_with_papers: bool
+    composer_calls: int = 1
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -92,12 +93,14 @@ def judge(case: EvalCase, result: PipelineData) -> Outcome:
     grounded = any(_contains(email, title) for title in own_titles) or any(_contains(email, s) for s in said)
     verified_titles = [p.title for p in result.arxiv_papers if p.title in {x.title for x in person.papers}]
     research = result.template_type is TemplateType.RESEARCH and bool(person.papers)
+    composer = result.usage.get("email_composer")
     return Outcome(
         case=case,
         confident=result.is_confident,
         grounded=grounded,
         cites_paper=research and any(_contains(email, title) for title in verified_titles),
         research_with_papers=research,
+        composer_calls=composer.requests if composer else 0,
         problems=problems,
     )
 
@@ -125,6 +128,27 @@ def summary(outcomes: list[Outcome]) -> dict[str, int | float]:
         "research emails citing a verified paper": sum(o.cites_paper for o in research),
         "research citation share": round(sum(o.cites_paper for o in research) / max(1, len(research)), 3),
     }
+
+
+def behaviour_rows(by_behaviour: dict[str, list[Outcome]]) -> dict[str, dict[str, float]]:
+    """Per composer behaviour: confident rate, false-confident count and composer calls per email."""
+    return {
+        behaviour: {
+            "confident rate": round(sum(o.confident for o in group) / max(1, len(group)), 3),
+            "false-confident": sum(o.false_confident for o in group),
+            "composer calls per email": round(sum(o.composer_calls for o in group) / max(1, len(group)), 2),
+        }
+        for behaviour, group in by_behaviour.items()
+    }
+
+
+def behaviour_table(by_behaviour: dict[str, list[Outcome]]) -> str:
+    rows = behaviour_rows(by_behaviour)
+    columns = ["confident rate", "false-confident", "composer calls per email"]
+    lines = [f"{'composer behaviour':<20}" + "".join(f"{c:>26}" for c in columns), "-" * 98]
+    for behaviour, row in rows.items():
+        lines.append(f"{behaviour:<20}" + "".join(f"{row[c]:>26}" for c in columns))
+    return "\n".join(lines)
 
 
 def table(outcomes: list[Outcome]) -> str:
