@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from api.errors import install_error_handlers
 from api.middleware import RequestLimitsMiddleware
 from api.routes import admin, email, queue, template, user
 from config.settings import get_settings
 from database.health import broker_is_up, database_is_up
 from observability.tracing import instrument_app
 from schemas.health import Health
-from services.errors import ScribeError
-
-log = logging.getLogger("scribe.api")
 
 
 @asynccontextmanager
@@ -53,20 +49,7 @@ def create_app() -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
     )
 
-    @app.exception_handler(ScribeError)
-    async def scribe_error(_request: Request, exc: ScribeError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(OperationalError)
-    async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
-        log.warning("database unavailable: %s", type(exc.orig).__name__)
-        return JSONResponse({"detail": "Database unavailable; try again shortly"}, status_code=503)
-
-    @app.exception_handler(SQLAlchemyError)
-    async def database_error(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
-        # The type only: a statement's text and parameters would carry user content into the logs.
-        log.error("database error: %s", type(exc).__name__)
-        return JSONResponse({"detail": "Internal database error"}, status_code=500)
+    install_error_handlers(app)
 
     @app.get("/health", response_model=Health, tags=["system"], responses={503: {"model": Health}})
     async def health() -> JSONResponse:

@@ -52,7 +52,9 @@ async def get_claims(
     """The caller's verified claims. Verification is CPU-only and runs on the loop; the rare JWKS
     fetch (new or rotated key) goes to a thread so it never blocks other requests."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("Missing bearer token")
+        raise Unauthorized(
+            "Missing bearer token", message="You are not signed in; please sign in and try again."
+        )
     verifier = get_token_verifier()
     try:
         try:
@@ -60,9 +62,13 @@ async def get_claims(
         except KeysNotCached:
             return await run_in_threadpool(verifier.verify, credentials.credentials)
     except AuthUnavailable as exc:
-        raise ServiceUnavailable("Token verification is temporarily unavailable") from exc
+        raise ServiceUnavailable(
+            "Token verification is temporarily unavailable",
+            message="Scribe cannot check your sign-in right now; please try again in a minute.",
+        ) from exc
     except AuthError as exc:
-        raise Unauthorized(str(exc)) from exc
+        expired = "Your session has expired; please sign in again."
+        raise Unauthorized(str(exc), message=expired if exc.reason == "token expired" else None) from exc
 
 
 ClaimsDep = Annotated[TokenClaims, Depends(get_claims)]
@@ -84,7 +90,9 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 def get_admin(claims: ClaimsDep) -> TokenClaims:
     admins = {address.lower() for address in get_settings().admin_emails}
     if not claims.email or claims.email.lower() not in admins:
-        raise Forbidden("Admin access required")
+        raise Forbidden(
+            "Admin access required", message="This page is for administrators; sign in with an admin account."
+        )
     return claims
 
 

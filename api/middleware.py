@@ -12,6 +12,8 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import too_large_message
+
 TOO_LARGE = "Request body too large"
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -22,7 +24,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 
 class BodyTooLarge(HTTPException):
     """Raised from `receive` once a streamed body passes the cap; FastAPI re-raises HTTPExceptions
-    from body reading, so its handler answers 413 with the usual `{"detail": ...}`."""
+    from body reading, so the HTTP error handler answers 413 with the usual `{"detail", "message"}`."""
 
     def __init__(self) -> None:
         super().__init__(status_code=413, detail=TOO_LARGE)
@@ -52,7 +54,7 @@ class RequestLimitsMiddleware:
 
         if _declared_length(scope) > self.max_body_bytes:
             # Refused before the app runs: nothing is read, parsed or written.
-            await _too_large(send_with_headers)
+            await _too_large(send_with_headers, self.max_body_bytes)
             return
 
         received = 0
@@ -72,7 +74,7 @@ class RequestLimitsMiddleware:
             # Reached when the body was read outside FastAPI's request parsing (which answers itself).
             if started:
                 raise
-            await _too_large(send_with_headers)
+            await _too_large(send_with_headers, self.max_body_bytes)
 
 
 def _declared_length(scope: Scope) -> int:
@@ -83,8 +85,8 @@ def _declared_length(scope: Scope) -> int:
         return 0  # the server rejects a malformed Content-Length itself; the streamed count still applies
 
 
-async def _too_large(send: Send) -> None:
-    body = json.dumps({"detail": TOO_LARGE}).encode()
+async def _too_large(send: Send, max_body_bytes: int) -> None:
+    body = json.dumps({"detail": TOO_LARGE, "message": too_large_message(max_body_bytes)}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     # Close the connection: the rest of the oversized body is never read.
     headers.append((b"connection", b"close"))

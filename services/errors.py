@@ -1,22 +1,41 @@
-"""The one error hierarchy: each error carries its HTTP status and a public detail."""
+"""The one error hierarchy: each error carries its HTTP status, a public detail and a message.
+
+`detail` is the short machine-facing text API clients already read; `message` is the one sentence
+the frontend shows a student (`errorData.message || errorData.detail`): what went wrong and what
+to change. Without an explicit message, the detail is written as a sentence.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ErrorBody(BaseModel):
     detail: str
+    message: str = Field(description="One human sentence: what went wrong and what to change")
+
+
+def as_sentence(text: str) -> str:
+    """'task not found' -> 'Task not found.'"""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else f"{text}."
 
 
 class ScribeError(Exception):
     status_code = 400
     detail = "Bad request"
+    message: str | None = None
 
-    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, message: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         self.detail = detail or self.detail
+        self.message = message or self.message or as_sentence(self.detail)
         self.headers = headers
         super().__init__(self.detail)
 
@@ -32,9 +51,12 @@ class BadRequest(ScribeError):
 class Unauthorized(ScribeError):
     status_code = 401
     detail = "Missing or invalid access token"
+    message = "Your sign-in could not be verified; please sign in again."
 
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    def __init__(self, detail: str | None = None, *, message: str | None = None) -> None:
+        super().__init__(
+            detail, message=message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        )
 
 
 class Forbidden(ScribeError):
@@ -44,6 +66,7 @@ class Forbidden(ScribeError):
 
 class NotInitialised(Forbidden):
     detail = "User not initialised: call POST /api/user/init first"
+    message = "Your profile is not set up yet; finish signing in (POST /api/user/init) and try again."
 
 
 class NotFound(ScribeError):
@@ -60,8 +83,10 @@ class RateLimited(ScribeError):
     status_code = 429
     detail = "Too many requests"
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
-        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+    def __init__(
+        self, detail: str | None = None, *, message: str | None = None, retry_after: int = 60
+    ) -> None:
+        super().__init__(detail, message=message, headers={"Retry-After": str(max(1, retry_after))})
 
 
 class ServiceUnavailable(ScribeError):

@@ -40,7 +40,12 @@ def hit_rate_limit(
     if count > limit:
         session.rollback()
         retry_after = int((start + timedelta(seconds=window_seconds) - now).total_seconds()) + 1
-        raise RateLimited(f"Rate limit of {limit} per {window_seconds} s reached", retry_after=retry_after)
+        raise RateLimited(
+            f"Rate limit of {limit} per {window_seconds} s reached",
+            message=f"Too many requests: at most {limit} every {window_seconds} seconds; "
+            f"try again in {retry_after} seconds.",
+            retry_after=retry_after,
+        )
 
 
 def request_hash(body: Any) -> str:
@@ -55,7 +60,10 @@ def replay(
     if row is None:
         return None
     if row.route != route or row.request_hash != digest:
-        raise Conflict("Idempotency-Key was already used with a different request")
+        raise Conflict(
+            "Idempotency-Key was already used with a different request",
+            message="This Idempotency-Key was already used for a different request; send a new key.",
+        )
     return row.status_code, row.response
 
 

@@ -90,14 +90,21 @@ def check_origin(pdf_url: str, origins: Sequence[str]) -> None:
     try:
         url = httpx.URL(pdf_url)
     except (httpx.InvalidURL, TypeError):
-        raise BadRequest("pdf_url is not a valid URL") from None
+        raise BadRequest("pdf_url is not a valid URL", message="Resume URL is not a valid URL.") from None
     if url.scheme not in DEFAULT_PORTS:
-        raise BadRequest("pdf_url must be an http(s) URL")
+        raise BadRequest(
+            "pdf_url must be an http(s) URL", message="Resume URL must start with http:// or https://."
+        )
     # Dot segments (also percent-encoded ones) could climb out of the storage prefix on the server.
     if url.userinfo or "\\" in url.path or any(part in (".", "..") for part in url.path.split("/")):
-        raise BadRequest("pdf_url is not a valid resume URL")
+        raise BadRequest(
+            "pdf_url is not a valid resume URL", message="Resume URL is not a valid link to a stored resume."
+        )
     if not any(_under(url, origin) for origin in origins):
-        raise BadRequest("pdf_url must point to the resume storage (an allowed origin)")
+        raise BadRequest(
+            "pdf_url must point to the resume storage (an allowed origin)",
+            message="Resume URL must point to Scribe's resume storage; upload the resume and use its link.",
+        )
 
 
 def _under(url: httpx.URL, origin: str) -> bool:
@@ -130,7 +137,11 @@ def create_template(
     ).first()
     if reserved is None:
         session.rollback()
-        raise RateLimited(f"Template limit reached ({limit} per user)", retry_after=LIMIT_RETRY_AFTER_SECONDS)
+        raise RateLimited(
+            f"Template limit reached ({limit} per user)",
+            message=f"You have already created the maximum of {limit} templates.",
+            retry_after=LIMIT_RETRY_AFTER_SECONDS,
+        )
     session.commit()
     try:
         text = anyio.from_thread.run(write_template, fetcher, pdf_url, user_instructions)

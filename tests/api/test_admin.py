@@ -86,7 +86,10 @@ def test_admin_routes_refuse_other_users(client: TestClient, caller: Caller) -> 
     for path in ADMIN_ROUTES:
         response = client.get(path, headers=caller.headers)
         assert response.status_code == 403, path
-        assert response.json() == {"detail": "Admin access required"}
+        assert response.json() == {
+            "detail": "Admin access required",
+            "message": "This page is for administrators; sign in with an admin account.",
+        }
 
 
 def test_users_show_counts_per_user_newest_first(
@@ -165,7 +168,7 @@ def test_user_emails_refuse_bad_paging(
 def test_unknown_user_is_404(client: TestClient, admin: dict[str, str], view: str) -> None:
     response = client.get(f"/api/admin/users/{uuid.uuid4()}/{view}", headers=admin)
     assert response.status_code == 404
-    assert response.json() == {"detail": "User not found"}
+    assert response.json() == {"detail": "User not found", "message": "User not found."}
 
 
 def test_user_templates(client: TestClient, caller: Caller, admin: dict[str, str]) -> None:

@@ -69,7 +69,10 @@ def test_api_is_503_not_500(api_without_database: str) -> None:
     headers = {"Authorization": f"Bearer {mint()}"}
     response = httpx.get(f"{api_without_database}/api/user", headers=headers, timeout=10)
     assert response.status_code == 503
-    assert response.json() == {"detail": "Database unavailable; try again shortly"}
+    assert response.json() == {
+        "detail": "Database unavailable; try again shortly",
+        "message": "Scribe cannot reach its database right now; please try again in a minute.",
+    }
 
 
 def test_health_reports_a_dead_broker(api_without_broker: str) -> None:

@@ -2,8 +2,9 @@
 
 Each request is matched to its contract route by method and path; the status must be the
 one the test expects, a success body must parse into that route's model, an error body
-must be `{"detail": ...}` (401 with a Bearer challenge, 429 with Retry-After), and every
-`data:` line of an event stream must parse into the same model as the route's JSON twin.
+must be `{"detail": ..., "message": "a sentence"}` (401 with a Bearer challenge, 429 with
+Retry-After), and every `data:` line of an event stream must parse into the same model as
+the route's JSON twin.
 """
 
 from __future__ import annotations
@@ -118,10 +119,13 @@ class ContractClient:
         headers: dict[str, str] | None = None,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        content: bytes | None = None,
     ) -> Any:
         """Send, check the status and the body against the contract, and return the JSON."""
         route = route_of(method, path.split("?")[0])
-        response = self.client.request(method, path, headers=headers, json=json, params=params)
+        response = self.client.request(
+            method, path, headers=headers, json=json, params=params, content=content
+        )
         assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
         assert response.headers["content-type"].startswith("application/json"), response.headers
         if response.status_code >= 400:
@@ -132,6 +136,15 @@ class ContractClient:
             _ADAPTERS[route].validate_json(response.content)
             self.exercised.add(route)
         return response.json()
+
+    def refused(self, method: str, path: str, *, expect: int, **kwargs: Any) -> dict[str, Any]:
+        """Any path, contract route or not (unknown routes, wrong methods): an error body, checked."""
+        response = self.client.request(method, path, **kwargs)
+        assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
+        assert response.headers["content-type"].startswith("application/json"), response.headers
+        check_error(response.status_code, response.headers, response.content)
+        body: dict[str, Any] = response.json()
+        return body
 
     def stream(self, path: str, *, headers: dict[str, str]) -> list[SseEvent]:
         """Follow an event stream to its end; every `data:` line is validated like the JSON route."""
@@ -152,7 +165,7 @@ class ContractClient:
 
 
 def check_error(status: int, headers: Any, content: bytes) -> None:
-    """`{"detail": ...}`, with the headers SPEC §4 ties to 401 and 429."""
+    """`{"detail": ..., "message": str}`, with the headers SPEC §4 ties to 401 and 429."""
     _ERROR.validate_json(content)
     text = content.decode()
     assert "Traceback" not in text and "sqlalchemy" not in text.lower(), text

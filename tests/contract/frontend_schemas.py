@@ -50,8 +50,18 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _a_sentence_not_json(value: str) -> str:
+    # The frontend shows `message || detail` and JSON-stringifies objects: the message must read as text.
+    if not value.strip() or value.lstrip()[:1] in '{["':
+        raise ValueError(f"message {value!r} is not a human sentence")
+    return value
+
+
 class ErrorBody(Strict):
+    """`{"detail": <any shape>, "message": "<what the student reads>"}`."""
+
     detail: JsonValue
+    message: Annotated[str, AfterValidator(_a_sentence_not_json)]
 
 
 # --- user ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from api.errors import too_large_message
 from config.settings import get_settings
 from database.engine import session_scope
 from models import QueueItem
@@ -20,6 +21,7 @@ from tests.fixtures.api import Caller
 from tests.security.live import api_in_thread, row_counts
 
 CAP = get_settings().max_request_bytes
+TOO_LARGE_BODY = {"detail": "Request body too large", "message": too_large_message(CAP)}
 ALLOWED_ORIGIN = get_settings().allowed_origins[0]
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -95,7 +97,7 @@ def test_declared_body_over_the_cap_is_413_and_writes_nothing(live_api: str, cal
     headers = {**caller.headers, "Content-Type": "application/json"}
     response = httpx.post(f"{live_api}/api/email/generate", content=body, headers=headers, timeout=30)
     assert response.status_code == 413
-    assert response.json() == {"detail": "Request body too large"}
+    assert response.json() == TOO_LARGE_BODY
     assert _queue_items_of(caller.id) == 0
     assert row_counts() == before
 
@@ -106,7 +108,7 @@ def test_declared_size_is_refused_before_the_body_is_read(live_api: str) -> None
     headers = {"Content-Type": "application/json", "Content-Length": str(10 * CAP)}
     status, answer = _raw_post(live_api, "/api/user/init", headers, [])
     assert status == 413
-    assert json.loads(answer) == {"detail": "Request body too large"}
+    assert json.loads(answer) == TOO_LARGE_BODY
 
 
 def test_chunked_body_over_the_cap_is_413_and_writes_nothing(live_api: str, caller: Caller) -> None:
@@ -115,7 +117,7 @@ def test_chunked_body_over_the_cap_is_413_and_writes_nothing(live_api: str, call
     headers = {**caller.headers, "Content-Type": "application/json", "Transfer-Encoding": "chunked"}
     status, answer = _raw_post(live_api, "/api/email/generate", headers, _chunks(body))
     assert status == 413
-    assert json.loads(answer) == {"detail": "Request body too large"}
+    assert json.loads(answer) == TOO_LARGE_BODY
     assert _queue_items_of(caller.id) == 0
     assert row_counts() == before
 

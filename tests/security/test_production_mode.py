@@ -65,7 +65,10 @@ def _load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[st
 def test_docs_and_schema_are_not_served(production_api: str, path: str) -> None:
     response = httpx.get(f"{production_api}{path}", timeout=10)
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not Found"}
+    assert response.json() == {
+        "detail": "Not Found",
+        "message": "Nothing exists at this address; check the URL.",
+    }
 
 
 def test_dev_secret_tokens_are_refused(production_api: str) -> None:

@@ -65,7 +65,7 @@ admin_operations = schema.include(tag="admin")
 
 cases_run: Counter[str] = Counter()
 
-UNPARSEABLE_BODY = {"detail": "There was an error parsing the body"}
+UNPARSEABLE_DETAIL = "There was an error parsing the body"
 GENERATE = {"recipient_name": "Ada Quill", "recipient_interest": "graphs"}
 
 
@@ -74,7 +74,7 @@ def _waived(case: schemathesis.Case, response: Any) -> list[Any]:
     # Starlette answers 405 per route, so `Allow` lists only the first matching route's methods.
     waived: list[Any] = [allow_header_conformance]
     body = _json(response)
-    if response.status_code == 400 and body == UNPARSEABLE_BODY:
+    if response.status_code == 400 and isinstance(body, dict) and body.get("detail") == UNPARSEABLE_DETAIL:
         waived.append(status_code_conformance)  # non-UTF-8 JSON body: undocumented 400
     if response.status_code == 422 and "placeholder" in str(body):
         # By design: `[brackets]`/`{single}` placeholders are refused, which a JSON Schema pattern cannot say.
