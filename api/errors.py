@@ -60,6 +60,29 @@ def http_message(request: Request, status_code: int, detail: Any, headers: Mappi
     return "The request could not be completed."
 
 
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """Where and why a request is invalid, never the input itself: it may be private, large, or not
+    even encodable (a lone surrogate fails UTF-8, which turned FastAPI's echo into a 500)."""
+    return [
+        _printable(jsonable_encoder({key: value for key, value in error.items() if key != "input"}))
+        for error in exc.errors()
+    ]
+
+
+def _printable(value: Any) -> Any:
+    # Locations and contexts can hold the client's text too (an unknown field's name, a bad character).
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "(invalid text)"
+    return value
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error body its `message`."""
 
@@ -71,8 +94,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        return error_response(422, jsonable_encoder(errors), validation_message(errors))
+        errors = validation_errors(exc)
+        return error_response(422, errors, validation_message(errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

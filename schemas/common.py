@@ -18,17 +18,32 @@ UTCDateTime = Annotated[datetime, PlainSerializer(to_utc_z, return_type=str, whe
 
 
 class RequestModel(BaseModel):
-    """Request bodies refuse unknown fields, strip surrounding whitespace and refuse NUL characters."""
+    """Request bodies refuse unknown fields, strip surrounding whitespace, and refuse NUL characters
+    and text that is not valid Unicode."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: object) -> object:
+    def _storable_text(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
         # PostgreSQL cannot store NUL in text; refuse it here as a 422 rather than fail at the database.
-        if isinstance(value, str) and "\x00" in value:
+        if "\x00" in value:
             raise ValueError("text must not contain NUL (\\u0000) characters")
+        # JSON's \ud800 escapes decode to lone surrogates, which no UTF-8 encoder (database, logs, the
+        # response) accepts.
+        if not value.isascii() and _has_lone_surrogate(value):
+            raise ValueError("text must be valid Unicode (a lone surrogate such as \\ud800 is not)")
         return value
+
+
+def _has_lone_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class ResponseModel(BaseModel):
