@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -20,7 +19,7 @@ from models import QueueItem
 from pipeline.core.runner import PipelineError, run_pipeline
 from pipeline.metadata import build_email_metadata
 from pipeline.models import PipelineData, ProgressEvent
-from services import async_runtime, queue
+from services import async_runtime, heartbeats, queue
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +37,11 @@ def generate_next(*, task_id: str | None) -> dict[str, Any]:
             recipient_interest=item.recipient_interest,
             email_template=item.email_template,
         )
+        # End the claim's read transaction: no pooled connection stays checked out while the
+        # pipeline runs (32 pipelines would otherwise hold 32 connections and starve the heartbeats).
+        session.commit()
         try:
-            result = async_runtime.run(_run_with_heartbeat(data, item.id))
+            result = _run_with_heartbeat(data, item.id)
         except PipelineError as exc:
             return _fail(session, item, str(exc), exc.error_type, exc.failed_step)
         except (TimeoutError, SoftTimeLimitExceeded):
@@ -90,31 +92,30 @@ def _with_database_retries[T](write: Callable[[], T], session: Session, attempts
     raise AssertionError("unreachable")
 
 
-async def _run_with_heartbeat(data: PipelineData, item_id: uuid.UUID) -> PipelineData:
-    """The pipeline under the task's time limit, with a heartbeat so the reaper knows we are alive.
+def _run_with_heartbeat(data: PipelineData, item_id: uuid.UUID) -> PipelineData:
+    """The pipeline on the process's event loop, beating for the item from the moment it is claimed.
 
-    The limit is enforced here, inside the loop, because Celery's own limits do nothing in a
-    threads pool (and only interrupt the waiting thread in prefork).
+    Heartbeats come from the process's heartbeat thread (services/heartbeats.py), not from the
+    loop: a loop busy with other pipelines' work must not make this item look dead.
     """
     settings = get_settings()
-    beat = asyncio.create_task(_heartbeat(item_id, settings.heartbeat_seconds))
-    try:
-        async with asyncio.timeout(settings.task_time_limit_seconds):
-            return await run_pipeline(data, on_progress=lambda event: _publish(item_id, event))
-    finally:
-        beat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beat
+    limit = settings.task_time_limit_seconds
+    beats = heartbeats.process_heartbeats().beating(
+        item_id, every=settings.heartbeat_seconds, deadline=time.monotonic() + limit
+    )
+    with beats:
+        return async_runtime.run(_run_within_limit(data, item_id, limit))
 
 
-async def _heartbeat(item_id: uuid.UUID, every: float) -> None:
-    while True:
-        await asyncio.sleep(every)
-        await asyncio.to_thread(_best_effort, queue.heartbeat, item_id)
+async def _run_within_limit(data: PipelineData, item_id: uuid.UUID, limit: float) -> PipelineData:
+    """The limit is enforced here, inside the loop, because Celery's own limits do nothing in a
+    threads pool (and only interrupt the waiting thread in prefork)."""
+    async with asyncio.timeout(limit):
+        return await run_pipeline(data, on_progress=lambda event: _publish(item_id, event))
 
 
 def _best_effort(write: Callable[..., None], item_id: uuid.UUID, **values: Any) -> None:
-    """Heartbeats and progress are advisory: a database blip must not kill a running pipeline."""
+    """Progress is advisory: a database blip must not kill a running pipeline."""
     try:
         with session_scope() as session:
             write(session=session, item_id=item_id, **values)
@@ -123,7 +124,8 @@ def _best_effort(write: Callable[..., None], item_id: uuid.UUID, **values: Any) 
 
 
 async def _publish(item_id: uuid.UUID, event: ProgressEvent) -> None:
-    await asyncio.to_thread(
+    await async_runtime.in_thread(
+        "records",
         _best_effort,
         queue.record_progress,
         item_id,

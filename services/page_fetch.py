@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 from bs4 import BeautifulSoup
 
 from config.settings import get_settings
+from services import async_runtime
 from services.safe_fetch import FetchError, SafeFetcher
 
 if TYPE_CHECKING:
@@ -244,11 +245,11 @@ class PageFetcher:
             accept=HTML_ACCEPT,
         )
         # Parsing up to 2 MB of HTML takes a while: off the event loop the other pipelines share.
-        title, text = await asyncio.to_thread(extract_text, fetched.body)
+        title, text = await async_runtime.in_thread("cpu", extract_text, fetched.body)
         if self._browser is not None and looks_like_js_app(fetched.body, text):
             html = await self._browser.render(url, self._fetcher, max_bytes=self._max_bytes)
             if html is not None:
-                rendered_title, rendered = await asyncio.to_thread(extract_text, html)
+                rendered_title, rendered = await async_runtime.in_thread("cpu", extract_text, html)
                 if len(rendered) > len(text):
                     return PageText(url, rendered_title or title, rendered[:MAX_TEXT_CHARS], "browser")
         return PageText(url, title, text[:MAX_TEXT_CHARS], "static")

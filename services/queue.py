@@ -149,11 +149,11 @@ def record_progress(
     session.commit()
 
 
-def heartbeat(*, session: Session, item_id: uuid.UUID) -> None:
-    """Tell the reaper this item's worker is alive."""
+def heartbeat(*, session: Session, item_ids: Sequence[uuid.UUID]) -> None:
+    """Tell the reaper these items' worker is alive (one statement for all of them)."""
     session.execute(
         update(QueueItem)
-        .where(QueueItem.id == item_id, QueueItem.status == QueueStatus.PROCESSING)
+        .where(QueueItem.id.in_(item_ids), QueueItem.status == QueueStatus.PROCESSING)
         .values(heartbeat_at=utcnow())
     )
     session.commit()

@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx
 
+from services import async_runtime
+
 type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 type Resolver = Callable[[str, int], Sequence[str]]
 
@@ -193,7 +195,7 @@ class SafeFetcher:
 
     async def _resolve(self, host: str, port: int) -> list[IPAddress]:
         try:
-            found = await asyncio.to_thread(self._resolver, host, port)
+            found = await async_runtime.in_thread("io", self._resolver, host, port)
             return [ipaddress.ip_address(address.split("%", 1)[0]) for address in found]
         except (OSError, UnicodeError, ValueError):
             raise FetchFailed("The URL's host name could not be resolved") from None

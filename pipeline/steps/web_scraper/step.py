@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 from pydantic_ai import Agent
@@ -20,6 +19,7 @@ from pipeline.steps.web_scraper.search import (
     search_sources,
 )
 from pipeline.text import normalise_url
+from services import async_runtime
 from services.llm import build_agent, run_agent
 from services.page_fetch import fetch_page
 
@@ -100,7 +100,7 @@ class WebScraperStep(Step):
 
     async def _search(self, queries: dict[str, str]) -> tuple[list[Source], dict[str, int], list[str]]:
         try:
-            client = await asyncio.to_thread(self._client_factory)
+            client = await async_runtime.in_thread("io", self._client_factory)
         except Exception as exc:  # e.g. no EXA_API_KEY: the email is still written, without sources
             return [], {}, [f"web search unavailable: {type(exc).__name__}: {exc}"]
         try:
