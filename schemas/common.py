@@ -1,11 +1,11 @@
-"""Shared field types: UTC timestamps that always end in Z, strict request models."""
+"""Shared field types: UTC timestamps that always end in Z, optional-not-nullable fields, strict requests."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 
 def to_utc_z(value: datetime) -> str:
@@ -15,6 +15,26 @@ def to_utc_z(value: datetime) -> str:
 
 
 UTCDateTime = Annotated[datetime, PlainSerializer(to_utc_z, return_type=str, when_used="json")]
+
+
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+def _never_null(schema: dict[str, Any]) -> None:
+    """OpenAPI for an omitted-when-None field: the key may be missing, but it is never null."""
+    options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+    schema.pop("default", None)
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+
+
+# For a field the frontend declares `.optional()` (zod: a value or an absent key, never null):
+# `x: Annotated[str | None, OMITTED_WHEN_NONE] = None` leaves the key out of the JSON when it has no value.
+# A field declared `.nullable()` stays a plain `X | None` and is sent as null.
+OMITTED_WHEN_NONE = Field(exclude_if=_is_none, json_schema_extra=_never_null)
 
 
 class RequestModel(BaseModel):

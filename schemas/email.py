@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field
 
 from pipeline.template_fit import unsupported_placeholders, unsupported_placeholders_message
-from schemas.common import RequestModel, ResponseModel, UTCDateTime
+from schemas.common import OMITTED_WHEN_NONE, RequestModel, ResponseModel, UTCDateTime
 
 PLACEHOLDER = re.compile(r"\{\{\s*[^{}\s][^{}]*\}\}")
 
@@ -66,14 +66,27 @@ class EmailOut(ResponseModel):
 TaskState = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE"]
 
 
+class TaskResult(ResponseModel):
+    """Progress while running (`current_step`, `step_status`, `step_timings`), then the email
+    (`email_id`, `step_timings`). The frontend declares every key `.optional()`: a key without a
+    value is left out, never sent as null."""
+
+    email_id: Annotated[uuid.UUID | None, OMITTED_WHEN_NONE] = None
+    current_step: Annotated[str | None, OMITTED_WHEN_NONE] = None
+    step_status: Annotated[str | None, OMITTED_WHEN_NONE] = None
+    step_timings: Annotated[dict[str, float] | None, OMITTED_WHEN_NONE] = None
+
+
 class TaskError(ResponseModel):
     message: str
     type: str
-    failed_step: str | None = None
+    failed_step: Annotated[str | None, OMITTED_WHEN_NONE] = None
 
 
 class TaskStatus(ResponseModel):
+    """`result` and `error` are `.nullish()` for the frontend: null when there is nothing to say."""
+
     task_id: uuid.UUID
     status: TaskState
-    result: dict[str, Any] | None = None
+    result: TaskResult | None = None
     error: TaskError | None = None

@@ -17,13 +17,13 @@ class TemplateUpdate(RequestModel):
 
 class UserProfile(ResponseModel):
     id: uuid.UUID
-    email: str
+    email: str = Field(json_schema_extra={"format": "email"})
     display_name: str | None
-    generation_count: int
+    generation_count: int = Field(ge=0)
     onboarded: bool
     email_template: str | None
     created_at: UTCDateTime
 
 
 class UserProfileWithTemplates(UserProfile):
-    template_count: int
+    template_count: int = Field(ge=0)

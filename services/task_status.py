@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from database.engine import session_scope
 from models import QueueItem, QueueStatus
-from schemas.email import TaskError, TaskState, TaskStatus
+from schemas.email import TaskError, TaskResult, TaskState, TaskStatus
 from services.errors import NotFound
 from services.users import require_initialised
 
@@ -25,11 +25,8 @@ def task_status(item: QueueItem) -> TaskStatus:
     state: TaskState = STATE[QueueStatus(item.status)]  # type: ignore[assignment]
     timings = item.step_timings or {}
     if item.status == QueueStatus.COMPLETED:
-        return TaskStatus(
-            task_id=item.id,
-            status=state,
-            result={"email_id": str(item.email_id), "step_timings": timings, "current_step": None},
-        )
+        result = TaskResult(email_id=item.email_id, step_timings=timings)
+        return TaskStatus(task_id=item.id, status=state, result=result)
     if item.status == QueueStatus.FAILED:
         error = TaskError(
             message=item.error_message or "Generation failed",
@@ -40,10 +37,13 @@ def task_status(item: QueueItem) -> TaskStatus:
     if item.status == QueueStatus.CANCELLED:
         error = TaskError(message="Cancelled before it started", type="cancelled")
         return TaskStatus(task_id=item.id, status=state, error=error)
-    result = None
     if item.status == QueueStatus.PROCESSING:
-        result = {"current_step": item.current_step, "step_status": item.step_status, "step_timings": timings}
-    return TaskStatus(task_id=item.id, status=state, result=result)
+        # Before the first step there is no current_step yet: the key is left out, not null.
+        progress = TaskResult(
+            current_step=item.current_step, step_status=item.step_status, step_timings=timings
+        )
+        return TaskStatus(task_id=item.id, status=state, result=progress)
+    return TaskStatus(task_id=item.id, status=state)
 
 
 def read_task_status(*, user_id: uuid.UUID, item_id: uuid.UUID) -> TaskStatus:

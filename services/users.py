@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from sqlalchemy import select, update
@@ -9,11 +10,25 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import User
-from services.errors import NotInitialised
+from services.errors import Forbidden, NotInitialised
+
+# The frontend parses UserProfile.email with zod's `.email()` ("practical" rule: plain ASCII local
+# part not starting or ending with a dot, no "..", dotted host names, a letters-only TLD).
+# A profile with any other address would be an error screen on every page, so init refuses it.
+EMAIL_ADDRESS = re.compile(
+    r"(?!\.)(?!.*\.\.)[A-Za-z0-9_'+.-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}"
+)
 
 
-def init_user(*, session: Session, user_id: uuid.UUID, email: str, display_name: str | None) -> User:
+class NoEmailAddress(Forbidden):
+    detail = "The token carries no usable e-mail address"
+    message = "Scribe needs an account with an e-mail address; sign in with your e-mail account."
+
+
+def init_user(*, session: Session, user_id: uuid.UUID, email: str | None, display_name: str | None) -> User:
     """Create the caller's row once; a repeated or concurrent call returns the existing row."""
+    if email is None or not EMAIL_ADDRESS.fullmatch(email):
+        raise NoEmailAddress()
     values = {"id": user_id, "email": email, "display_name": display_name}
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -10,6 +10,7 @@ from models import Template, User
 from schemas.user import TemplateUpdate, UserInit, UserProfile, UserProfileWithTemplates
 from services import users
 from services.errors import NotInitialised, Unauthorized, responses
+from services.users import NoEmailAddress
 
 router = APIRouter(prefix="/api/user", tags=["user"], responses=responses(Unauthorized, NotInitialised))
 
@@ -20,12 +21,18 @@ def _with_template_count(session: SessionDep, user: User) -> UserProfileWithTemp
     return UserProfileWithTemplates.model_validate(user).model_copy(update={"template_count": count or 0})
 
 
-@router.post("/init", status_code=status.HTTP_201_CREATED, response_model=UserProfile)
+@router.post(
+    "/init",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserProfile,
+    responses=responses(NoEmailAddress),
+)
 def init_user(session: SessionDep, claims: ClaimsDep, body: UserInit | None = None) -> User:
-    """Create the caller's profile from the token; calling it again returns the same row."""
+    """Create the caller's profile from the token; calling it again returns the same row.
+    403 when the token has no e-mail address the frontend can show."""
     display_name = body.display_name if body else None
     user = users.init_user(
-        session=session, user_id=claims.user_id, email=claims.email or "", display_name=display_name
+        session=session, user_id=claims.user_id, email=claims.email, display_name=display_name
     )
     session.commit()
     return user

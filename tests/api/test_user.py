@@ -4,9 +4,14 @@ import re
 import uuid
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from database.engine import session_scope
+from models import User
 from tests.fixtures.api import Caller
+from tests.fixtures.auth import mint
 
 Z_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 PROFILE_FIELDS = {
@@ -34,6 +39,20 @@ def test_init_creates_the_profile_from_the_token(
     assert body["generation_count"] == 0
     assert body["onboarded"] is False
     assert Z_TIME.match(body["created_at"])
+
+
+@pytest.mark.parametrize("email", ["", "ada", "ada@localhost", "ada..quill@uni.test", "ada@uni.t"])
+def test_init_refuses_a_token_without_an_address_the_frontend_can_show(
+    client: TestClient, email: str
+) -> None:
+    # The frontend parses UserProfile.email with zod's .email(): such a profile would break every page.
+    user_id = uuid.uuid4()
+    headers = {"Authorization": f"Bearer {mint(sub=str(user_id), email=email)}"}
+    response = client.post("/api/user/init", json={"display_name": "Ada"}, headers=headers)
+    assert response.status_code == 403
+    assert response.json()["message"].startswith("Scribe needs an account with an e-mail address")
+    with session_scope() as session:
+        assert session.scalar(select(User).where(User.id == user_id)) is None
 
 
 def test_init_is_idempotent(client: TestClient, caller: Caller) -> None:

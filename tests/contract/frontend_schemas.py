@@ -1,300 +1,310 @@
-"""The frontend's view of the REST API, written from SPEC §4 alone (never from `schemas/`).
+"""The real frontend's view of Scribe's responses, written field by field from its zod schemas.
 
-Every model forbids extra fields and has no defaults unless the spec marks a field optional,
-so an added, renamed or missing field fails. Ids must be UUID strings and every timestamp an
-ISO-8601 UTC string ending in `Z`, as the frontend parses them.
+Source: the frontend's `lib/schemas.ts` and `lib/api/admin.ts` (shared/reference/frontend/,
+Mishra-Manit/scribe-frontend@01eac02), which parse every response with zod 4; a body that does not
+parse is an error screen. Each zod modifier has one spelling here:
+
+    zod                          here                     the JSON key
+    x: T                         x: T                     present, a T
+    x: T.optional()              x: NotRequired[T]        absent, or a T: null is refused
+    x: T.nullable()              x: T | None              present: a T or null
+    x: T.nullish()               x: NotRequired[T | None] absent, null or a T
+    z.string().uuid()            Uuid                     RFC 9562 layout: version 1-8, variant 8-b
+    z.string().datetime()        DateTime                 YYYY-MM-DDTHH:MM:SS[.digits]Z, a real date
+    z.string().email()           EmailAddress             zod's practical e-mail rule
+    z.number()                   Number                   any finite number (never a boolean)
+    .int().nonnegative()         Count                    a safe integer >= 0
+    .int().positive()            Position                 a safe integer >= 1
+    z.record(z.string(), T)      dict[str, T]
+
+zod drops keys it does not know; these models refuse them (`extra="forbid"`), so a key Scribe adds
+or renames is a decision made in this file, never silent drift. Where Scribe's own rules (SPEC §4)
+say more than the frontend checks, they live in `spec_rules.py`, not here.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime
-from typing import Annotated, Any, Literal, Self
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    JsonValue,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import AfterValidator, ConfigDict, Field, JsonValue, StrictStr, with_config
 
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-UTC_Z_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
+STRICT = ConfigDict(extra="forbid", strict=True)
+SAFE_INTEGER = 2**53 - 1  # zod's .int() accepts only JavaScript's safe integers
+
+HEX = frozenset("0123456789abcdefABCDEF")
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
 
-def _real_instant(value: str) -> str:
-    datetime.fromisoformat(value)  # the regex admits 2026-13-45T99:00:00Z; the calendar does not
+def _uuid(value: str) -> str:
+    groups = value.split("-")
+    if value == NIL_UUID:
+        return value
+    if [len(group) for group in groups] != [8, 4, 4, 4, 12] or not set(value.replace("-", "")) <= HEX:
+        raise ValueError(f"{value!r} is not laid out as a UUID")
+    if groups[2][0] not in "12345678" or groups[3][0] not in "89abAB":
+        raise ValueError(f"{value!r} has no RFC 9562 version (1-8) and variant (8, 9, a, b)")
     return value
 
 
-def _a_monday(value: str) -> str:
-    if date.fromisoformat(value).weekday() != 0:
-        raise ValueError(f"{value} is not a Monday")
+_INSTANT = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?Z")
+
+
+def _datetime(value: str) -> str:
+    # Seconds are required, the fraction may have any number of digits, and the offset must be Z.
+    match = _INSTANT.fullmatch(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not an ISO 8601 UTC instant ending in Z")
+    year, month, day, hour, minute, second = (int(part) for part in match.groups())
+    datetime(year, month, day, hour, minute, second)  # refuses 2026-02-30, 24:00 and leap seconds
     return value
 
 
-Id = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
-Timestamp = Annotated[str, StringConstraints(pattern=UTC_Z_PATTERN), AfterValidator(_real_instant)]
-Week = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_a_monday)]
-Count = Annotated[int, Field(ge=0)]
-Percent = Annotated[float, Field(ge=0, le=100)]
-StepTimings = dict[str, Annotated[float, Field(ge=0)]]
-TemplateType = Literal["research", "book", "general"]
-QueueStatus = Literal["pending", "processing", "completed", "failed"]
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_'+-.")
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-def _a_sentence_not_json(value: str) -> str:
-    # The frontend shows `message || detail` and JSON-stringifies objects: the message must read as text.
-    if not value.strip() or value.lstrip()[:1] in '{["':
-        raise ValueError(f"message {value!r} is not a human sentence")
+def _email(value: str) -> str:
+    local, at, domain = value.rpartition("@")
+    labels = domain.split(".")
+    valid = (
+        at == "@"
+        and local
+        and set(local) <= _LOCAL_CHARS
+        and not local.startswith(".")
+        and local[-1] not in ".'"
+        and ".." not in value
+        and len(labels) >= 2
+        and all(_LABEL.fullmatch(label) for label in labels[:-1])
+        and len(labels[-1]) >= 2
+        and labels[-1].isascii()
+        and labels[-1].isalpha()
+    )
+    if not valid:
+        raise ValueError(f"{value!r} is not an e-mail address the frontend accepts")
     return value
 
 
-class ErrorBody(Strict):
-    """`{"detail": <any shape>, "message": "<what the student reads>"}`."""
-
-    detail: JsonValue
-    message: Annotated[str, AfterValidator(_a_sentence_not_json)]
-
-
-# --- user ---------------------------------------------------------------------------------
-
-
-class UserProfile(Strict):
-    id: Id
-    email: str
-    display_name: str | None
-    generation_count: Count
-    onboarded: bool
-    email_template: str | None
-    created_at: Timestamp
+Uuid = Annotated[StrictStr, AfterValidator(_uuid)]
+DateTime = Annotated[StrictStr, AfterValidator(_datetime)]
+EmailAddress = Annotated[StrictStr, AfterValidator(_email)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=SAFE_INTEGER)]
+Position = Annotated[int, Field(ge=1, le=SAFE_INTEGER)]
+Metadata = dict[str, Any]
 
 
-class UserProfileWithTemplates(UserProfile):
-    template_count: Count
+# --- lib/schemas.ts -----------------------------------------------------------------------
 
 
-# --- email --------------------------------------------------------------------------------
+@with_config(STRICT)
+class GenerateEmailResponse(TypedDict):
+    task_id: str
 
 
-class TaskAccepted(Strict):
-    task_id: Id
+@with_config(STRICT)
+class TaskResult(TypedDict):
+    email_id: NotRequired[Uuid]
+    current_step: NotRequired[str]
+    step_status: NotRequired[str]
+    step_timings: NotRequired[dict[str, Number]]
 
 
-class RunningResult(Strict):
-    current_step: str | None
-    step_status: str | None
-    step_timings: StepTimings
-
-
-class SuccessResult(BaseModel):
-    """`{email_id, step_timings, ...}`: the spec leaves room for more keys."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-    email_id: Id
-    step_timings: StepTimings
-
-
-class TaskError(Strict):
-    message: Annotated[str, Field(min_length=1)]
+@with_config(STRICT)
+class TaskError(TypedDict):
+    message: str
     type: str
-    failed_step: str | None
+    failed_step: NotRequired[str]
 
 
-class PendingTask(Strict):
-    task_id: Id
-    status: Literal["PENDING"]
-    result: None
-    error: None
+@with_config(STRICT)
+class TaskStatusResponse(TypedDict):
+    task_id: str
+    status: Literal["PENDING", "STARTED", "SUCCESS", "FAILURE"]
+    result: NotRequired[TaskResult | None]
+    error: NotRequired[str | TaskError | None]
 
 
-class StartedTask(Strict):
-    task_id: Id
-    status: Literal["STARTED"]
-    result: RunningResult
-    error: None
-
-
-class SucceededTask(Strict):
-    task_id: Id
-    status: Literal["SUCCESS"]
-    result: SuccessResult
-    error: None
-
-
-class FailedTask(Strict):
-    task_id: Id
-    status: Literal["FAILURE"]
-    result: None
-    error: Annotated[str, Field(min_length=1)] | TaskError
-
-
-TaskStatus = Annotated[PendingTask | StartedTask | SucceededTask | FailedTask, Field(discriminator="status")]
-
-
-class Email(Strict):
-    id: Id
-    user_id: Id
+@with_config(STRICT)
+class EmailResponse(TypedDict):
+    id: Uuid
+    user_id: Uuid
     recipient_name: str
     recipient_interest: str
     email_message: str
-    template_type: TemplateType
-    metadata: dict[str, Any] | None
+    template_type: str
+    metadata: Metadata | None
     is_confident: bool
-    displayed: bool
-    created_at: Timestamp
+    displayed: NotRequired[bool]  # `.default(true)`: absent is read as true, null is refused
+    created_at: DateTime
 
 
-# --- queue --------------------------------------------------------------------------------
+@with_config(STRICT)
+class UserProfile(TypedDict):
+    id: Uuid
+    email: EmailAddress
+    display_name: str | None
+    generation_count: Count
+    onboarded: bool
+    email_template: str | None
+    created_at: DateTime
 
 
-class BatchCreated(Strict):
-    queue_item_ids: Annotated[list[Id], Field(min_length=1, max_length=100)]
-    message: str
+@with_config(STRICT)
+class UserProfileWithCount(UserProfile):
+    template_count: Count
 
 
-class QueueItem(Strict):
-    id: Id
-    recipient_name: str
-    status: QueueStatus
-    position: Annotated[int, Field(ge=1)] | None
-    email_id: Id | None
-    error_message: str | None
-    current_step: str | None
-    created_at: Timestamp
-
-    @model_validator(mode="after")
-    def only_pending_items_have_a_place_in_line(self) -> Self:
-        if (self.status == "pending") != (self.position is not None):
-            raise ValueError(f"a {self.status} item has position {self.position}")
-        return self
-
-
-class Message(Strict):
-    message: str
-
-
-# --- templates ----------------------------------------------------------------------------
-
-
-class Template(Strict):
-    id: Id
-    user_id: Id
+@with_config(STRICT)
+class TemplateResponse(TypedDict):
+    id: Uuid
+    user_id: Uuid
     pdf_url: str
     template_text: str
     user_instructions: str
-    created_at: Timestamp
+    created_at: DateTime
 
 
-# --- admin --------------------------------------------------------------------------------
+@with_config(STRICT)
+class QueueItem(TypedDict):
+    id: Uuid
+    recipient_name: str
+    status: Literal["pending", "processing", "completed", "failed"]
+    position: Position | None
+    email_id: Uuid | None
+    error_message: str | None
+    current_step: str | None
+    created_at: DateTime
 
 
-class AdminOverview(Strict):
-    total_users: Count
-    total_emails: Count
-    success_rate: Percent
-    avg_gen_time_seconds: Annotated[float, Field(ge=0)]
-    total_templates: Count
-    confidence_rate: Percent
-    error_count: Count
-    emails_this_week: Count
-    active_users_this_week: Count
+@with_config(STRICT)
+class BatchSubmitResponse(TypedDict):
+    queue_item_ids: list[Uuid]
+    message: str
 
 
-class AdminUser(Strict):
-    id: Id
-    email: str
+@with_config(STRICT)
+class CancelQueueItemResponse(TypedDict):
+    message: str
+
+
+# --- lib/api/admin.ts ---------------------------------------------------------------------
+
+
+@with_config(STRICT)
+class AdminOverview(TypedDict):
+    total_users: Number
+    total_emails: Number
+    success_rate: Number
+    avg_gen_time_seconds: Number
+    total_templates: Number
+    confidence_rate: Number
+    error_count: Number
+    emails_this_week: Number
+    active_users_this_week: Number
+
+
+@with_config(STRICT)
+class AdminUser(TypedDict):
+    id: Uuid
+    email: EmailAddress
     display_name: str | None
-    generation_count: Count
-    template_count: Count
+    generation_count: Number
+    template_count: Number
     onboarded: bool
-    created_at: Timestamp
-    actual_email_count: Count
-    queue_submissions: Count
-    failed_count: Count
+    created_at: str
+    actual_email_count: Number
+    queue_submissions: Number
+    failed_count: Number
     email_template: str | None
 
 
-class AdminEmail(Strict):
-    id: Id
+@with_config(STRICT)
+class AdminEmail(TypedDict):
+    id: Uuid
     recipient_name: str
     recipient_interest: str
     email_message: str
-    template_type: TemplateType
+    template_type: str | None
     is_confident: bool
-    metadata: dict[str, Any] | None
-    created_at: Timestamp
+    metadata: Metadata | None
+    created_at: str
 
 
-class AdminEmailPage(Strict):
+@with_config(STRICT)
+class PaginatedEmails(TypedDict):
     items: list[AdminEmail]
-    total: Count
-    page: Annotated[int, Field(ge=1)]
-    per_page: Annotated[int, Field(ge=1)]
-    pages: Count
-
-    @model_validator(mode="after")
-    def the_page_arithmetic_adds_up(self) -> Self:
-        if self.pages != math.ceil(self.total / self.per_page) and not (self.total == 0 and self.pages == 1):
-            raise ValueError(f"{self.total} items in pages of {self.per_page} are not {self.pages} pages")
-        if len(self.items) > self.per_page:
-            raise ValueError(f"{len(self.items)} items on a page of {self.per_page}")
-        return self
+    total: Number
+    page: Number
+    per_page: Number
+    pages: Number
 
 
-class AdminTemplate(Strict):
-    id: Id
+@with_config(STRICT)
+class AdminTemplate(TypedDict):
+    id: Uuid
     template_text: str
-    user_instructions: str
-    pdf_url: str
-    created_at: Timestamp
+    user_instructions: str | None
+    pdf_url: str | None
+    created_at: str
 
 
-class AdminQueueItem(Strict):
-    """Admins see every state, cancelled included."""
-
-    id: Id
+@with_config(STRICT)
+class AdminQueueItem(TypedDict):
+    id: Uuid
     recipient_name: str
     recipient_interest: str
-    status: QueueStatus | Literal["cancelled"]
+    status: str
     current_step: str | None
     error_message: str | None
-    started_at: Timestamp | None
-    completed_at: Timestamp | None
-    created_at: Timestamp
+    started_at: str | None
+    completed_at: str | None
+    created_at: str
 
 
-class WeekActivity(Strict):
-    week: Week
-    emails_generated: Count
-    active_users: Count
+@with_config(STRICT)
+class AdminActivity(TypedDict):
+    week: str
+    emails_generated: Number
+    active_users: Number
 
 
-class AdminError(Strict):
-    id: Id
+@with_config(STRICT)
+class AdminError(TypedDict):
+    id: Uuid
     user_email: str
     user_display_name: str | None
     recipient_name: str
     current_step: str | None
     error_message: str | None
-    created_at: Timestamp
-    started_at: Timestamp | None
+    created_at: str
+    started_at: str | None
 
 
-# --- system -------------------------------------------------------------------------------
+# --- not parsed by the frontend: SPEC §4 ----------------------------------------------------
 
 
-class Health(Strict):
-    status: str
-    database: str
-    broker: str
-    workers: JsonValue = None  # `workers?`: optional, shape unspecified
+def _a_sentence_not_json(value: str) -> str:
+    # `handleResponse` shows `message || detail`, JSON-stringifying objects: the message must read as text.
+    if not value.strip() or value.lstrip()[:1] in '{["':
+        raise ValueError(f"message {value!r} is not a human sentence")
+    return value
+
+
+@with_config(STRICT)
+class ErrorBody(TypedDict):
+    """`{"detail": <any shape>, "message": "<what the student reads>"}` (lib/api/client.ts)."""
+
+    detail: JsonValue
+    message: Annotated[str, AfterValidator(_a_sentence_not_json)]
+
+
+@with_config(STRICT)
+class Health(TypedDict):
+    status: Literal["ok", "degraded"]
+    database: Literal["up", "down"]
+    broker: Literal["up", "down"]
+    workers: NotRequired[JsonValue]
     version: str
-    timestamp: Timestamp
+    timestamp: DateTime

@@ -1,8 +1,9 @@
-"""The frontend contract (SPEC §4): every endpoint, walked as the frontend uses it.
+"""The frontend contract: every endpoint, walked as the frontend uses it.
 
 Every response goes through `ContractClient`, which holds status codes, bodies and headers to
-models written from the spec (`frontend_schemas.py`), so these tests fail on any drift in
-shape even where their own assertions look only at behaviour.
+models written from the real frontend's zod schemas (`frontend_schemas.py`) and to SPEC §4's own
+rules (`spec_rules.py`), so these tests fail on any drift in shape even where their own
+assertions look only at behaviour. Every state of a task is walked in `test_task_states.py`.
 """
 
 from __future__ import annotations
