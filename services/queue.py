@@ -61,18 +61,36 @@ def create_items(
 
 
 def enqueue(*, session: Session, item_ids: Sequence[uuid.UUID]) -> int:
-    """Send one task per committed row. A broker failure leaves rows pending for the reaper."""
+    """Send one work token per committed row and mark the sent rows; returns how many were sent.
+
+    Call it with no transaction open. Nothing is written while the broker is talked to: the sent
+    rows are marked afterwards in one short UPDATE, so a worker claiming one of them never waits
+    for a row lock behind a slow broker. The first broker failure ends the sending (each further
+    send would only wait out the same retries); unsent rows stay pending with no `enqueued_at`,
+    and the reaper sends them once the broker is back.
+    """
+    sent = _send_tokens(item_ids)
+    if sent:
+        session.execute(
+            update(QueueItem)
+            .where(QueueItem.id.in_(sent), QueueItem.status == QueueStatus.PENDING)
+            .values(enqueued_at=utcnow())
+        )
+        session.commit()
+    return len(sent)
+
+
+def _send_tokens(item_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
     from celery_config import EMAIL_QUEUE, celery_app
 
     settings = get_settings()
-    sent = 0
+    sent: list[uuid.UUID] = []
     for item_id in item_ids:
-        task_id = str(uuid.uuid4())
         try:
             celery_app.send_task(
                 GENERATE_TASK,
                 args=[str(item_id)],
-                task_id=task_id,
+                task_id=str(uuid.uuid4()),
                 queue=EMAIL_QUEUE,
                 expires=settings.task_expiry_seconds,
                 ignore_result=True,  # the row is the result; no result-backend round trip
@@ -84,16 +102,15 @@ def enqueue(*, session: Session, item_ids: Sequence[uuid.UUID]) -> int:
                     "interval_max": 0.5,
                 },
             )
-        except Exception:  # the row is durable; the reaper re-enqueues what never reached the broker
-            log.exception("enqueue failed for queue item %s", item_id)
-            continue
-        session.execute(
-            update(QueueItem)
-            .where(QueueItem.id == item_id, QueueItem.status == QueueStatus.PENDING)
-            .values(celery_task_id=task_id, enqueued_at=utcnow())
-        )
-        sent += 1
-    session.commit()
+        except Exception as exc:  # the rows are durable; the reaper sends what never reached the broker
+            log.warning(
+                "broker unavailable (%s): %d of %d item(s) left pending for the reaper",
+                type(exc).__name__,
+                len(item_ids) - len(sent),
+                len(item_ids),
+            )
+            break
+        sent.append(item_id)
     return sent
 
 

@@ -79,6 +79,7 @@ def reap(*, session: Session) -> ReapReport:
             select(QueueItem.id).where(QueueItem.status == QueueStatus.PENDING, or_(never_sent, maybe_lost))
         )
     )
+    session.commit()  # no transaction stays open while the broker is talked to
     report.reenqueued = enqueue(session=session, item_ids=[*requeued, *orphans])
     report.replaced = replace_lost_tokens(session=session)
     if report.requeued or report.failed or orphans or report.replaced:
@@ -123,6 +124,7 @@ def replace_lost_tokens(*, session: Session) -> int:
             .limit(deficit)
         )
     )
+    session.commit()
     log.warning(
         "reaper: broker holds %s token(s) for %s pending item(s); sending %s", tokens, pending, deficit
     )

@@ -62,7 +62,7 @@ def api_process(log_path: Path, **env_overrides: str) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # imports alone take tens of seconds on a loaded 2-core machine
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"API exited at start:\n{log_path.read_text()[-3000:]}")
