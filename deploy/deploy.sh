@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Deploy Scribe on the Pi: fetch a ref, install the locked dependencies, migrate once, refresh the
-# systemd units, drain the worker, restart, and wait for /health. Safe to run again at any point.
+# Deploy Scribe on the Pi: fetch a ref, install the locked dependencies, drain the worker, migrate
+# once, refresh the systemd units, restart, and wait for /health. Safe to run again at any point.
 #
 #   sudo deploy/deploy.sh [--ref REF] [--dry-run]
 #
@@ -148,7 +148,7 @@ sync_dependencies() {
 }
 
 migrate() {
-  step "migrate (alembic upgrade head, once, before any restart)"
+  step "migrate (alembic upgrade head, once, with the worker drained and before any restart)"
   # A transient unit gives the migration exactly the services' user, directory and environment
   # file, parsed by systemd the same way; sourcing the file in bash would parse it differently.
   run systemd-run --quiet --wait --pipe --collect \
@@ -175,14 +175,20 @@ install_units() {
   run systemctl enable --quiet "${enable[@]}"
 }
 
-restart_services() {
-  step "restart, draining the worker"
+drain_worker() {
+  step "drain the worker (before migrating)"
+  # A migration that alters queue_items waits for every open transaction on it, and every status
+  # read then queues behind the ALTER: nothing of the old code may be mid-email while it runs.
   # Beat first, so nothing new is scheduled while the worker drains.
   if wants beat; then run systemctl stop scribe-beat.service; fi
   if wants worker; then
     note "stopping the worker: waits for running emails (up to TimeoutStopSec=240 s)"
     run systemctl stop scribe-worker.service
   fi
+}
+
+restart_services() {
+  step "restart"
   if wants api; then run systemctl restart scribe-api.service; fi
   local start=()
   if wants worker; then start+=(scribe-worker.service); fi
@@ -231,6 +237,7 @@ main() {
   preflight
   fetch
   sync_dependencies
+  drain_worker
   migrate
   install_units
   restart_services

@@ -25,66 +25,63 @@ log = logging.getLogger(__name__)
 
 
 def generate_next(*, task_id: str | None) -> dict[str, Any]:
-    """Claim the head of the fair line, run the pipeline, and complete or fail it exactly once."""
+    """Claim the head of the fair line, run the pipeline, and complete or fail it exactly once.
+
+    No transaction is open while the pipeline runs (up to the task's time limit): the claim
+    commits in a session of its own, and so does the outcome.
+    """
     with session_scope() as session:
         item = queue.claim_next(session=session, task_id=task_id)
-        if item is None:
-            return {"skipped": True}
-        data = PipelineData(
-            queue_item_id=item.id,
-            user_id=item.user_id,
-            recipient_name=item.recipient_name,
-            recipient_interest=item.recipient_interest,
-            email_template=item.email_template,
+    if item is None:
+        return {"skipped": True}
+    data = PipelineData(
+        queue_item_id=item.id,
+        user_id=item.user_id,
+        recipient_name=item.recipient_name,
+        recipient_interest=item.recipient_interest,
+        email_template=item.email_template,
+    )
+    try:
+        result = _run_with_heartbeat(data, item.id)
+    except PipelineError as exc:
+        return _fail(item, str(exc), exc.error_type, exc.failed_step)
+    except (TimeoutError, SoftTimeLimitExceeded):
+        limit = get_settings().task_time_limit_seconds
+        return _fail(item, f"Generation took longer than {limit} s and was stopped", "timeout", None)
+    email = _with_database_retries(
+        lambda session: queue.complete(
+            session=session,
+            item=item,
+            email_message=result.email_message,
+            template_type=str(result.template_type),
+            metadata=build_email_metadata(result),
+            is_confident=result.is_confident,
+            step_timings=result.step_timings,
         )
-        # End the claim's read transaction: no pooled connection stays checked out while the
-        # pipeline runs (32 pipelines would otherwise hold 32 connections and starve the heartbeats).
-        session.commit()
-        try:
-            result = _run_with_heartbeat(data, item.id)
-        except PipelineError as exc:
-            return _fail(session, item, str(exc), exc.error_type, exc.failed_step)
-        except (TimeoutError, SoftTimeLimitExceeded):
-            limit = get_settings().task_time_limit_seconds
-            return _fail(
-                session, item, f"Generation took longer than {limit} s and was stopped", "timeout", None
-            )
-        email = _with_database_retries(
-            lambda: queue.complete(
-                session=session,
-                item=item,
-                email_message=result.email_message,
-                template_type=str(result.template_type),
-                metadata=build_email_metadata(result),
-                is_confident=result.is_confident,
-                step_timings=result.step_timings,
-            ),
-            session,
-        )
-        if email is None:
-            log.info("queue item %s moved on while running; result discarded", item.id)
-            return {"queue_item_id": str(item.id), "skipped": True}
-        return {"queue_item_id": str(item.id), "status": "completed", "email_id": str(email.id)}
+    )
+    if email is None:
+        log.info("queue item %s moved on while running; result discarded", item.id)
+        return {"queue_item_id": str(item.id), "skipped": True}
+    return {"queue_item_id": str(item.id), "status": "completed", "email_id": str(email.id)}
 
 
-def _fail(session: Any, item: QueueItem, message: str, error_type: str, step: str | None) -> dict[str, Any]:
+def _fail(item: QueueItem, message: str, error_type: str, step: str | None) -> dict[str, Any]:
     _with_database_retries(
-        lambda: queue.fail(
+        lambda session: queue.fail(
             session=session, item=item, message=message, error_type=error_type, failed_step=step
-        ),
-        session,
+        )
     )
     return {"queue_item_id": str(item.id), "status": "failed"}
 
 
-def _with_database_retries[T](write: Callable[[], T], session: Session, attempts: int = 5) -> T:
+def _with_database_retries[T](write: Callable[[Session], T], attempts: int = 5) -> T:
     """The terminal write survives a database restart: a finished email is not thrown away for a
     dropped connection (the transaction is all-or-nothing, so a retry cannot write twice)."""
     for attempt in range(1, attempts + 1):
         try:
-            return write()
+            with session_scope() as session:
+                return write(session)
         except OperationalError:
-            session.rollback()
             if attempt == attempts:
                 raise
             log.warning("database unavailable for the final write; retrying (%s/%s)", attempt, attempts)

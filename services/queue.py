@@ -133,7 +133,10 @@ def claim_next(*, session: Session, task_id: str | None) -> QueueItem | None:
             return None
         for item_id in candidates:
             now = utcnow()
-            claimed = session.execute(
+            # The claimed row comes back from the UPDATE itself and stays loaded after the commit
+            # (expire_on_commit=False): reading it again would open a transaction that lasts as
+            # long as the pipeline.
+            claimed = session.scalars(
                 update(QueueItem)
                 .where(QueueItem.id == item_id, QueueItem.status == QueueStatus.PENDING)
                 .values(
@@ -146,11 +149,12 @@ def claim_next(*, session: Session, task_id: str | None) -> QueueItem | None:
                     step_status=None,
                     error_message=None,
                 )
-                .returning(QueueItem.id)
-            ).scalar_one_or_none()
+                .returning(QueueItem),
+                execution_options={"populate_existing": True},
+            ).one_or_none()
             session.commit()
             if claimed is not None:
-                return session.get(QueueItem, claimed, populate_existing=True)
+                return claimed
     return None
 
 
