@@ -34,7 +34,7 @@ def serve_api(tmp_path_factory: pytest.TempPathFactory, **env_overrides: str) ->
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # imports alone take tens of seconds on a loaded 2-core machine
     while time.monotonic() < deadline:
         try:
             httpx.get(f"{base}/openapi.json", timeout=1)
