@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, CreatedAtMixin, IdMixin
@@ -26,6 +26,17 @@ class QueueItem(IdMixin, CreatedAtMixin, Base):
     __table_args__ = (
         Index("ix_queue_items_user_id_created_at", "user_id", "created_at"),
         Index("ix_queue_items_status_created_at", "status", "created_at"),
+        # Each user's pending items in line order: the fair line reads a user's first items and
+        # walks the users with pending work through this index only (services/fair_queue.py).
+        Index(
+            "ix_queue_items_pending_line",
+            "user_id",
+            "created_at",
+            "batch_index",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -8,49 +8,200 @@ work every free worker slot still takes their next item (work-conserving).
 Celery messages are interchangeable work tokens: a worker that receives one claims the
 item at the head of this line, whatever id the message carried. Positions shown to users
 come from the same ordering, so what they see is what will happen.
+
+`line()` is the definition. Claims and polls never rank the whole line: a claim reads the
+first few items of each user (`next_candidates`), and a user's positions are counted from
+per-user figures (`positions`). Their cost follows the caller's own items and the number of
+users with pending work, not everyone else's backlog; tests/db/test_fair_line.py proves both
+equal to `line()` on random queues, on PostgreSQL and SQLite.
 """
 
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    FromClause,
+    Integer,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from models import QueueItem, QueueStatus
 
+ITEMS = QueueItem.__table__
 
-def line() -> Select[tuple[uuid.UUID, uuid.UUID, int]]:
-    """(id, user_id, position) for every pending item, position 1 being the next to start."""
-    in_flight = (
-        select(QueueItem.user_id, func.count().label("n"))
-        .where(QueueItem.status == QueueStatus.PROCESSING)
-        .group_by(QueueItem.user_id)
-        .subquery()
+
+def _age(rows: FromClause) -> ColumnElement[Any]:
+    """An item's age inside its owner's queue: ranks a user's items and breaks ties in the line."""
+    return tuple_(rows.c.created_at, rows.c.batch_index, rows.c.id)
+
+
+def _in_flight() -> CTE:
+    """(user_id, n): items each user has processing right now (few: bounded by the workers)."""
+    return (
+        select(ITEMS.c.user_id, func.count().label("n"))
+        .where(ITEMS.c.status == QueueStatus.PROCESSING)
+        .group_by(ITEMS.c.user_id)
+        .cte("in_flight")
     )
-    ranked = (
-        select(
-            QueueItem.id,
-            QueueItem.user_id,
-            QueueItem.created_at,
-            QueueItem.batch_index,
-            func.row_number()
-            .over(
-                partition_by=QueueItem.user_id,
-                order_by=(QueueItem.created_at, QueueItem.batch_index, QueueItem.id),
-            )
-            .label("user_rank"),
-            func.coalesce(in_flight.c.n, 0).label("in_flight"),
-        )
-        .join(in_flight, in_flight.c.user_id == QueueItem.user_id, isouter=True)
-        .where(QueueItem.status == QueueStatus.PENDING)
-        .subquery()
-    )
-    order = (ranked.c.user_rank, ranked.c.in_flight, ranked.c.created_at, ranked.c.batch_index, ranked.c.id)
+
+
+def _ranked(rows: FromClause) -> ColumnElement[int]:
+    return func.row_number().over(partition_by=rows.c.user_id, order_by=_age(rows).clauses)
+
+
+def _ranked_pending(rows: FromClause) -> Select[tuple[Any, ...]]:
+    """(id, user_id, created_at, batch_index, user_rank) of the pending items among `rows`."""
+    columns = (rows.c.id, rows.c.user_id, rows.c.created_at, rows.c.batch_index)
+    return select(*columns, _ranked(rows).label("user_rank")).where(rows.c.status == QueueStatus.PENDING)
+
+
+def line(pending: FromClause | None = None) -> Select[tuple[uuid.UUID, uuid.UUID, int]]:
+    """(id, user_id, position) for every pending item, position 1 being the next to start.
+
+    `pending` (id, user_id, created_at, batch_index, user_rank) defaults to every pending item.
+    Given each user's first k pending items only, it yields exactly the line's first k
+    positions: an item of rank r comes after every item of rank < r.
+    """
+    if pending is None:
+        pending = _ranked_pending(ITEMS.alias("pending")).subquery("ranked")
+    flight = _in_flight()
+    order = (pending.c.user_rank, func.coalesce(flight.c.n, 0), *_age(pending).clauses)
     position = func.row_number().over(order_by=order).label("position")
-    return select(ranked.c.id, ranked.c.user_id, position).order_by(*order)
+    return (
+        select(pending.c.id, pending.c.user_id, position)
+        .join_from(pending, flight, flight.c.user_id == pending.c.user_id, isouter=True)
+        .order_by(*order)
+    )
+
+
+def _pending_users() -> FromClause:
+    """(user_id) of every user with pending work: one index probe per user, no pending row counted
+    (a skip scan written as a recursive CTE, which PostgreSQL and SQLite both run)."""
+    probe = ITEMS.alias("probe")
+
+    def first_after(user_id: ColumnElement[uuid.UUID] | None) -> ColumnElement[uuid.UUID]:
+        query = select(probe.c.user_id).where(probe.c.status == QueueStatus.PENDING)
+        if user_id is not None:
+            query = query.where(probe.c.user_id > user_id)
+        return query.order_by(probe.c.user_id).limit(1).scalar_subquery()
+
+    walk = select(first_after(None).label("user_id")).cte("pending_users", recursive=True)
+    walk = walk.union_all(select(first_after(walk.c.user_id)).where(walk.c.user_id.is_not(None)))
+    return select(walk.c.user_id).where(walk.c.user_id.is_not(None)).subquery("users")
+
+
+def _heads(dialect: str, users: FromClause, depth: ColumnElement[int] | int) -> Select[tuple[Any, ...]]:
+    """(id, user_id, created_at, batch_index, user_rank) of the first `depth` pending items of each
+    user in `users`, ranked among that user's pending items."""
+    if dialect == "postgresql":
+        # One index range scan per user, stopping after `depth` rows.
+        rows = ITEMS.alias("theirs")
+        first = (
+            select(rows.c.id, rows.c.user_id, rows.c.created_at, rows.c.batch_index)
+            .where(rows.c.user_id == users.c.user_id, rows.c.status == QueueStatus.PENDING)
+            .order_by(*_age(rows).clauses)
+            .limit(depth)
+            .lateral("first")
+        )
+        return select(first, _ranked(first).label("user_rank")).join_from(users, first, true())
+    # SQLite has no LATERAL: it ranks these users' whole queues (the embedded, one-machine case).
+    rows = ITEMS.alias("theirs")
+    ranked = _ranked_pending(rows).join_from(rows, users, users.c.user_id == rows.c.user_id).subquery()
+    return select(ranked).where(ranked.c.user_rank <= depth)
+
+
+@lru_cache
+def _candidates(dialect: str, limit: int) -> Select[tuple[uuid.UUID]]:
+    head = line(_heads(dialect, _pending_users(), limit).subquery("heads")).subquery()
+    return select(head.c.id).order_by(head.c.position).limit(limit)
 
 
 def next_candidates(session: Session, limit: int = 8) -> list[uuid.UUID]:
-    whole = line().subquery()
-    return list(session.scalars(select(whole.c.id).order_by(whole.c.position).limit(limit)))
+    """The first `limit` items of the line, read from the first `limit` pending items of each user."""
+    return list(session.scalars(_candidates(session.get_bind().dialect.name, limit)))
+
+
+@lru_cache
+def positions(dialect: str) -> Select[tuple[uuid.UUID, int]]:
+    """(id, position) of the pending items of the user bound as `user_id`, equal to `line()`'s.
+
+    The caller's item of rank r starts after their r - 1 earlier items and, from each other user
+    with n pending items, after min(n, r - 1) of them, plus that user's rank-r item when it sorts
+    first (fewer in flight, or as many and older). When all of a user's pending items sort before
+    all of the caller's, or all after, that last term is the same at every r, so only the count
+    min(n, depth) is read; only users whose work interleaves with the caller's are read item by item.
+    Built once per dialect (the statement is large; the polls that run it are many).
+    """
+    user_id = bindparam("user_id", type_=Uuid())
+    flight = _in_flight()
+    own = ITEMS.alias("own")
+    mine = (
+        select(own.c.id, own.c.created_at, own.c.batch_index, _ranked(own).label("user_rank"))
+        .where(own.c.user_id == user_id, own.c.status == QueueStatus.PENDING)
+        .cte("mine")
+    )
+    depth = select(func.count()).select_from(mine).scalar_subquery()
+    my_flight = func.coalesce(select(flight.c.n).where(flight.c.user_id == user_id).scalar_subquery(), 0)
+    first, last = mine.alias("first_mine"), mine.alias("last_mine")
+
+    users = _pending_users()
+    rows = ITEMS.alias("theirs")
+    theirs = and_(rows.c.user_id == users.c.user_id, rows.c.status == QueueStatus.PENDING)
+    all_older = ~exists().where(theirs, first.c.user_rank == 1, _age(rows) >= _age(first))
+    all_newer = ~exists().where(theirs, last.c.user_rank == depth, _age(rows) <= _age(last))
+    their_flight = func.coalesce(flight.c.n, 0)
+    # min(n, depth): counts index entries and stops at the caller's depth.
+    backlog = (
+        select(func.count())
+        .select_from(select(literal(1)).where(theirs).limit(depth).correlate(users).subquery())
+        .scalar_subquery()
+    )
+    standing = case(
+        (or_(their_flight < my_flight, and_(their_flight == my_flight, all_older)), "ahead"),
+        (or_(their_flight > my_flight, and_(their_flight == my_flight, all_newer)), "behind"),
+        else_="interleaved",
+    )
+    others = (
+        select(users.c.user_id, backlog.label("backlog"), standing.label("standing"))
+        .join_from(users, flight, flight.c.user_id == users.c.user_id, isouter=True)
+        .where(users.c.user_id != user_id)
+        .cte("others")
+    )
+    # Users alike in backlog and standing count alike: sum over these groups, not over users.
+    groups = (
+        select(others.c.backlog, others.c.standing, func.count().label("users"))
+        .group_by(others.c.backlog, others.c.standing)
+        .cte("groups")
+    )
+    reach = mine.c.user_rank - case((groups.c.standing == "ahead", 0), else_=1)
+    ahead_of_rank = case((groups.c.backlog < reach, groups.c.backlog), else_=reach)
+    before = select(func.coalesce(func.sum(groups.c.users * ahead_of_rank), 0)).scalar_subquery()
+
+    interleaved = select(others.c.user_id).where(others.c.standing == "interleaved").subquery()
+    heads = _heads(dialect, interleaved, depth).cte("heads")
+    same_rank_first = (
+        select(func.count())
+        .where(heads.c.user_rank == mine.c.user_rank, _age(heads) < _age(mine))
+        .scalar_subquery()
+    )
+    # sum() is NUMERIC on PostgreSQL: the position goes out as the integer it is.
+    position = cast(mine.c.user_rank + before + same_rank_first, Integer)
+    return select(mine.c.id, position.label("position"))

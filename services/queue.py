@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
@@ -283,21 +284,27 @@ def list_recent(
     *, session: Session, user_id: uuid.UUID, hours: int = 24
 ) -> list[tuple[QueueItem, int | None]]:
     """The caller's visible items of the last `hours`, oldest first, with their place in line."""
-    since = utcnow() - timedelta(hours=hours)
     # One statement, so statuses and positions come from the same snapshot: a worker claiming an
     # item between two queries would otherwise show a pending item without a place in line.
-    whole = fair_queue.line().subquery()
-    rows = session.execute(
-        select(QueueItem, whole.c.position)
-        .outerjoin(whole, whole.c.id == QueueItem.id)
+    statement = _recent_items(session.get_bind().dialect.name)
+    since = utcnow() - timedelta(hours=hours)
+    rows = session.execute(statement, {"user_id": user_id, "since": since}).all()
+    return [(item, position) for item, position in rows]
+
+
+@lru_cache
+def _recent_items(dialect: str) -> Select[tuple[QueueItem, int]]:
+    line = fair_queue.positions(dialect).subquery()
+    return (
+        select(QueueItem, line.c.position)
+        .outerjoin(line, line.c.id == QueueItem.id)
         .where(
-            QueueItem.user_id == user_id,
-            QueueItem.created_at >= since,
+            QueueItem.user_id == bindparam("user_id"),
+            QueueItem.created_at >= bindparam("since"),
             QueueItem.status != QueueStatus.CANCELLED,
         )
         .order_by(QueueItem.created_at, QueueItem.batch_index, QueueItem.id)
-    ).all()
-    return [(item, position) for item, position in rows]
+    )
 
 
 def read_line(*, user_id: uuid.UUID) -> list[tuple[QueueItem, int | None]]:
