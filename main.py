@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
+from api.etag import ETagMiddleware
 from api.middleware import RequestLimitsMiddleware
 from api.routes import admin, email, queue, template, user
 from config.settings import get_settings
@@ -40,13 +41,16 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if public_docs else None,
     )
+    app.add_middleware(ETagMiddleware)
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_request_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allowed_origins,
         allow_credentials=True,
         allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "If-None-Match"],
+        # A cross-origin script sees only safelisted response headers unless they are exposed.
+        expose_headers=["ETag", "Retry-After"],
     )
 
     install_error_handlers(app)
