@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
 from typing import Annotated
 
@@ -12,12 +13,14 @@ from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from config.settings import get_settings
 from database.engine import get_sessionmaker
 from models import User
 from services.auth import AuthError, AuthUnavailable, KeysNotCached, TokenClaims, get_token_verifier
 from services.errors import Forbidden, NotInitialised, ServiceUnavailable, Unauthorized
+from services.events import stream_slots
 
 bearer = HTTPBearer(auto_error=False, description="Supabase access token")
 
@@ -122,7 +125,22 @@ IdempotencyKey = Annotated[
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)]
 
 
-def event_stream(events: AsyncIterator[str]) -> StreamingResponse:
-    """An SSE response that proxies (Cloudflare, nginx) pass through unbuffered."""
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+class EventStream(StreamingResponse):
+    """An SSE response that proxies (Cloudflare, nginx) pass through unbuffered, holding one of its
+    user's stream slots until it ends, however it ends (finished, lifetime over, client gone)."""
+
+    def __init__(self, events: AsyncIterator[str], *, release: Callable[[], None]) -> None:
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        super().__init__(events, media_type="text/event-stream", headers=headers)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
+
+
+def event_stream(user_id: uuid.UUID, events: AsyncIterator[str]) -> EventStream:
+    """Take one of the user's stream slots (429 when all are in use) for this stream's life."""
+    return EventStream(events, release=stream_slots().take(user_id))

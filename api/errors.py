@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_messages import size_text, validation_message
@@ -26,6 +27,11 @@ log = logging.getLogger("scribe.api")
 
 DATABASE_DOWN = "Database unavailable; try again shortly"
 DATABASE_DOWN_MESSAGE = "Scribe cannot reach its database right now; please try again in a minute."
+DATABASE_BUSY = "Database busy; try again shortly"
+DATABASE_BUSY_MESSAGE = "Scribe is very busy right now; please try again in a few seconds."
+# Every pooled connection stayed taken for the whole pool timeout: connections free up within
+# seconds once the burst passes, so a short wait is the honest hint.
+DATABASE_BUSY_RETRY_AFTER_SECONDS = 5
 SERVER_ERROR_MESSAGE = (
     "Something went wrong on our side; please try again, and tell us if it keeps happening."
 )
@@ -109,6 +115,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc.orig).__name__)
         return error_response(503, DATABASE_DOWN, DATABASE_DOWN_MESSAGE)
+
+    @app.exception_handler(PoolTimeout)
+    async def database_busy(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+        log.warning("database pool exhausted: no connection within the pool timeout")
+        retry = {"Retry-After": str(DATABASE_BUSY_RETRY_AFTER_SECONDS)}
+        return error_response(503, DATABASE_BUSY, DATABASE_BUSY_MESSAGE, retry)
 
     @app.exception_handler(SQLAlchemyError)
     async def database_error(_request: Request, exc: SQLAlchemyError) -> JSONResponse:

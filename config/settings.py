@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     rate_limit_generate_per_minute: int = 20
     sse_keepalive_seconds: float = 15.0
     sse_poll_seconds: float = 0.5
+    # Live streams a user may hold open per API process, and how long one lasts before the client
+    # reconnects (EventSource does so by itself, resuming after Last-Event-ID).
+    sse_streams_per_user: int = 10
+    sse_max_seconds: float = 900.0
     rate_limit_batch_per_minute: int = 5
     task_expiry_seconds: int = 6 * 3600
     # Largest request body the API reads. The biggest valid body (a 100-item batch at the length limits,

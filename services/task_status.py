@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
@@ -44,6 +45,19 @@ def task_status(item: QueueItem) -> TaskStatus:
         )
         return TaskStatus(task_id=item.id, status=state, result=progress)
     return TaskStatus(task_id=item.id, status=state)
+
+
+def read_task_statuses(
+    keys: Sequence[tuple[uuid.UUID, uuid.UUID]],
+) -> dict[tuple[uuid.UUID, uuid.UUID], TaskStatus]:
+    """Many tasks' states in one short session and one query; keys are (user id, item id) and a
+    task that does not exist (or is not that user's) is left out."""
+    wanted = set(keys)
+    with session_scope() as session:
+        items = session.scalars(select(QueueItem).where(QueueItem.id.in_({item for _, item in wanted})))
+        return {
+            (item.user_id, item.id): task_status(item) for item in items if (item.user_id, item.id) in wanted
+        }
 
 
 def read_task_status(*, user_id: uuid.UUID, item_id: uuid.UUID) -> TaskStatus:

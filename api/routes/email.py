@@ -61,15 +61,25 @@ async def read_status(claims: ClaimsDep, task_id: uuid.UUID) -> TaskStatus:
 @router.get(
     "/status/{task_id}/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, **responses(NotFound)},
+    responses={200: {"content": {"text/event-stream": {}}}, **responses(NotFound, RateLimited)},
 )
-def stream_status(
-    session: SessionDep, user: CurrentUser, task_id: uuid.UUID, last_event_id: LastEventId = None
+async def stream_status(
+    claims: ClaimsDep, task_id: uuid.UUID, last_event_id: LastEventId = None
 ) -> StreamingResponse:
     """Server-Sent Events: a `status` event per change (same body as the status route); ends on
-    SUCCESS or FAILURE; `: keep-alive` comments while idle; resumes after Last-Event-ID."""
-    queue.get_item(session=session, user_id=user.id, item_id=task_id)
-    return event_stream(events.task_events(user_id=user.id, item_id=task_id, last_event_id=last_event_id))
+    SUCCESS or FAILURE or after SSE_MAX_SECONDS (reconnect with Last-Event-ID); `: keep-alive`
+    comments while idle; at most SSE_STREAMS_PER_USER open at once (429 beyond)."""
+    # A short session of its own: the stream itself holds no database connection.
+    first = await run_in_threadpool(read_task_status, user_id=claims.user_id, item_id=task_id)
+    return event_stream(
+        claims.user_id,
+        events.task_events(
+            user_id=claims.user_id,
+            item_id=task_id,
+            first=first.model_dump(mode="json"),
+            last_event_id=last_event_id,
+        ),
+    )
 
 
 @router.get("/", response_model=list[EmailOut])

@@ -62,12 +62,19 @@ async def list_queue(claims: ClaimsDep) -> list[QueueItemOut]:
 
 
 @router.get(
-    "/stream", response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}}
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **responses(RateLimited)},
 )
-def stream_queue(user: CurrentUser, last_event_id: LastEventId = None) -> StreamingResponse:
+async def stream_queue(claims: ClaimsDep, last_event_id: LastEventId = None) -> StreamingResponse:
     """Server-Sent Events: a `queue` event (same body as GET /api/queue/) whenever it changes;
-    ends when nothing is pending or processing; resumes after Last-Event-ID."""
-    return event_stream(events.queue_events(user_id=user.id, last_event_id=last_event_id))
+    ends when nothing is pending or processing or after SSE_MAX_SECONDS (reconnect with
+    Last-Event-ID); at most SSE_STREAMS_PER_USER open at once (429 beyond)."""
+    # A short session of its own: the stream itself holds no database connection.
+    first = await run_in_threadpool(events.queue_snapshot, claims.user_id)
+    return event_stream(
+        claims.user_id, events.queue_events(user_id=claims.user_id, first=first, last_event_id=last_event_id)
+    )
 
 
 @router.delete("/{item_id}", response_model=Message, responses=responses(BadRequest, NotFound))
