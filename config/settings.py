@@ -77,8 +77,8 @@ class Settings(BaseSettings):
     browser_timeout_seconds: float = 15.0
     template_generation_limit: int = 5
     # Resume PDFs come only from these URL prefixes; empty means `resume_origins` (Supabase storage).
-    # An origin listed here is trusted as configured: if its host is an IP literal, that address may
-    # be private (a self-hosted Supabase on the LAN). See services/templates.py.
+    # These origins and SUPABASE_URL's are trusted exactly as configured (scheme, host, port): they
+    # may use any port and resolve to private addresses. See services/templates.py.
     resume_allowed_origins: CommaList = Field(default_factory=list)
     resume_max_bytes: int = 10 * 1024 * 1024
     resume_fetch_timeout_seconds: float = 20.0

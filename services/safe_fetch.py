@@ -6,7 +6,10 @@ no second DNS lookup, so no rebinding), redirects are followed by hand and re-ch
 is read under a byte cap and a wall-clock deadline. Error messages are safe to show to users.
 
 Trust is granted only through constructor arguments (`AddressPolicy`), never read from the
-environment here, so no setting can switch the address checks off by accident.
+environment here, so no setting can switch the address checks off by accident. A trusted origin is
+an exact (scheme, host, port) an operator configured: its port and the addresses its host resolves
+to are taken as configured (a local `supabase start` at http://127.0.0.1:54321), while every other
+URL, including a redirect out of a trusted origin, keeps every check.
 """
 
 from __future__ import annotations
@@ -62,16 +65,33 @@ class Fetched:
 
 
 @dataclass(frozen=True, slots=True)
+class Origin:
+    """(scheme, host, port) as a URL names them: host lowercased, brackets dropped, port explicit."""
+
+    scheme: str
+    host: str
+    port: int
+
+    @classmethod
+    def of(cls, url: str | httpx.URL) -> Origin:
+        parsed = httpx.URL(url) if isinstance(url, str) else url
+        port = parsed.port or DEFAULT_PORTS.get(parsed.scheme, 0)
+        return cls(parsed.scheme, parsed.raw_host.decode("ascii").lower(), port)
+
+
+@dataclass(frozen=True, slots=True)
 class AddressPolicy:
     """Which addresses and ports may be contacted.
 
-    `trusted` lists exact (address, port) endpoints that may be non-public: an origin an operator
-    configured explicitly, or a test server. Everything else must be a public address on the
-    scheme's default port or one of `extra_ports`.
+    `trusted_origins` are exact origins an operator configured: any port, any address their host
+    resolves to. `trusted` lists exact (address, port) endpoints that may be non-public (a test
+    server). Everything else must be a public address on the scheme's default port or one of
+    `extra_ports`.
     """
 
     extra_ports: frozenset[int] = frozenset()
     trusted: frozenset[tuple[IPAddress, int]] = field(default_factory=frozenset)
+    trusted_origins: frozenset[Origin] = frozenset()
 
     def port_allowed(self, scheme: str, port: int) -> bool:
         return port == DEFAULT_PORTS[scheme] or port in self.extra_ports
@@ -181,16 +201,19 @@ class SafeFetcher:
             raise FetchRefused("Only http and https URLs can be fetched")
         if parsed.userinfo:
             raise FetchRefused("URLs with credentials are not allowed")
-        host = parsed.raw_host.decode("ascii").lower()
+        origin = Origin.of(parsed)
+        host, port = origin.host, origin.port
         if not host:
             raise FetchRefused("The URL has no host")
-        port = parsed.port or DEFAULT_PORTS[parsed.scheme]
-        if not 0 < port < 65536 or not self._policy.port_allowed(parsed.scheme, port):
+        # Exactly as configured, or not at all: another port, scheme or spelling of the host is checked.
+        trusted = origin in self._policy.trusted_origins
+        if not 0 < port < 65536 or not (trusted or self._policy.port_allowed(parsed.scheme, port)):
             raise FetchRefused("The URL's port is not allowed")
         literal = parse_ip_literal(host)
         addresses = [literal] if literal is not None else await self._resolve(host, port)
-        if not addresses or not all(self._policy.address_allowed(a, port) for a in addresses):
+        if not addresses or not (trusted or all(self._policy.address_allowed(a, port) for a in addresses)):
             raise FetchRefused("URL points to a non-public address")
+        # Trusted or not, the connection is pinned to the address just resolved.
         return Target(url=parsed, host=host, port=port, address=addresses[0])
 
     async def _resolve(self, host: str, port: int) -> list[IPAddress]:

@@ -1,11 +1,12 @@
 """Templates from resumes (SPEC §4): the per-user limit, the resume download, the generator agent.
 
 Resume URLs must start with a configured origin: `RESUME_ALLOWED_ORIGINS` when set, else the
-Supabase storage of SUPABASE_URL. Every download goes through the safe fetcher, so a resume host
-must still resolve to public addresses. The one exception is what SPEC §9 calls "trusted as
-configured": an origin listed explicitly in RESUME_ALLOWED_ORIGINS whose host is an IP literal
-(say a self-hosted Supabase at http://10.0.0.5:8000/storage/v1/) may be that private address. Host
-names are never trusted that way, so DNS can never steer a download into the private network.
+Supabase storage of SUPABASE_URL. Every download goes through the safe fetcher. What SPEC §9 calls
+"trusted as configured": the exact (scheme, host, port) of SUPABASE_URL's storage and of each
+RESUME_ALLOWED_ORIGINS entry may be on any port and resolve to a private address (a local
+`supabase start` at http://127.0.0.1:54321, a self-hosted Supabase on the LAN). Nothing else is:
+another port or host, a name that merely resolves to the same address, and any redirect out of a
+trusted origin are checked as public URLs.
 """
 
 from __future__ import annotations
@@ -27,14 +28,7 @@ from pipeline.core.prompting import prompt
 from services.errors import BadGateway, BadRequest, NotFound, RateLimited, ServiceUnavailable
 from services.llm import ProviderError, build_agent, run_agent
 from services.resume import ResumeError, extract_text
-from services.safe_fetch import (
-    DEFAULT_PORTS,
-    AddressPolicy,
-    FetchError,
-    IPAddress,
-    SafeFetcher,
-    parse_ip_literal,
-)
+from services.safe_fetch import DEFAULT_PORTS, AddressPolicy, FetchError, Origin, SafeFetcher
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +62,17 @@ def resume_origins() -> list[str]:
     return settings.resume_allowed_origins or settings.resume_origins
 
 
+def trusted_origins() -> frozenset[Origin]:
+    """The origins the operator configured: Supabase storage and each RESUME_ALLOWED_ORIGINS entry."""
+    settings = get_settings()
+    return frozenset(
+        Origin.of(origin) for origin in [*settings.resume_origins, *settings.resume_allowed_origins]
+    )
+
+
 def resume_fetcher() -> SafeFetcher:
-    """The fetcher for resume downloads: public addresses, plus explicitly configured IP origins."""
-    ports: set[int] = set()
-    trusted: set[tuple[IPAddress, int]] = set()
-    for origin in get_settings().resume_allowed_origins:
-        url = httpx.URL(origin)
-        port = url.port or DEFAULT_PORTS.get(url.scheme, 443)
-        ports.add(port)
-        try:
-            address = parse_ip_literal(url.host)
-        except FetchError:
-            continue
-        if address is not None:
-            trusted.add((address, port))
-    return SafeFetcher(policy=AddressPolicy(extra_ports=frozenset(ports), trusted=frozenset(trusted)))
+    """The fetcher for resume downloads: public addresses, plus the configured origins as configured."""
+    return SafeFetcher(policy=AddressPolicy(trusted_origins=trusted_origins()))
 
 
 def check_origin(pdf_url: str, origins: Sequence[str]) -> None:

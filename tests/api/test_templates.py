@@ -19,7 +19,7 @@ from config.settings import get_settings
 from main import app
 from services import templates
 from tests.fetch.pdfs import RESUME_LINES, image_only_pdf, text_pdf
-from tests.fetch.servers import Stream, flood, gzip_bomb, running, trickle
+from tests.fetch.servers import Stream, TestServer, flood, gzip_bomb, running, trickle
 from tests.fetch.storage import PREFIX, Storage, resume_storage
 from tests.fixtures.api import Caller
 
@@ -257,18 +257,55 @@ def test_the_configured_storage_origin_is_trusted_as_configured(
         assert post(client, caller, f"{server.origin}{PREFIX}/cv.pdf").status_code == 201
 
 
-def test_a_configured_host_name_gets_no_such_trust(
+@pytest.fixture
+def local_supabase(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestServer]:
+    """`supabase start`'s storage (http://127.0.0.1:54321): SUPABASE_URL, loopback, its own port."""
+    with running() as supabase:
+        monkeypatch.setattr(get_settings(), "supabase_url", supabase.origin)
+        monkeypatch.setattr(get_settings(), "resume_allowed_origins", [])
+        yield supabase
+
+
+@pytest.mark.usefixtures("emulator")
+def test_a_local_supabase_storage_is_trusted_as_configured(
+    client: TestClient, caller: Caller, local_supabase: TestServer
+) -> None:
+    local_supabase.serve(f"{PREFIX}/cv.pdf", PDF)
+    url = f"{local_supabase.origin}{PREFIX}/cv.pdf"
+    response = post(client, caller, url)
+    assert response.status_code == 201, response.text
+    assert response.json()["pdf_url"] == url
+    assert [hit.headers["host"] for hit in local_supabase.hits] == [f"127.0.0.1:{local_supabase.port}"]
+
+
+def test_a_redirect_out_of_the_local_supabase_is_checked_as_public(
+    client: TestClient, caller: Caller, local_supabase: TestServer
+) -> None:
+    with running() as elsewhere:
+        elsewhere.serve("/cv.pdf", PDF)
+        local_supabase.redirect(f"{PREFIX}/cv.pdf", f"{elsewhere.origin}/cv.pdf")
+        response = post(client, caller, f"{local_supabase.origin}{PREFIX}/cv.pdf")
+        assert response.status_code == 400
+        assert response.json()["detail"] == "Could not use the resume: The URL's port is not allowed"
+        assert len(local_supabase.hits) == 1 and elsewhere.hits == []
+    assert_nothing_written(client, caller)
+
+
+@pytest.mark.usefixtures("emulator")
+def test_a_configured_host_name_is_trusted_but_no_other_name_for_it(
     client: TestClient, caller: Caller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with running() as server:
         server.serve(f"{PREFIX}/cv.pdf", PDF)
+        server.redirect(f"{PREFIX}/moved.pdf", f"http://127.0.0.1:{server.port}{PREFIX}/cv.pdf")
         origin = f"http://localhost:{server.port}"
         monkeypatch.setattr(get_settings(), "resume_allowed_origins", [f"{origin}/storage/v1/"])
-        response = post(client, caller, f"{origin}{PREFIX}/cv.pdf")
+        assert post(client, caller, f"{origin}{PREFIX}/cv.pdf").status_code == 201
+        # The same server under the address the name resolves to is not the configured origin.
+        response = post(client, caller, f"{origin}{PREFIX}/moved.pdf")
         assert response.status_code == 400
-        assert response.json()["detail"] == "Could not use the resume: URL points to a non-public address"
-        assert server.hits == []
-    assert_nothing_written(client, caller)
+        assert response.json()["detail"] == "Could not use the resume: The URL's port is not allowed"
+        assert [hit.path for hit in server.hits] == [f"{PREFIX}/cv.pdf", f"{PREFIX}/moved.pdf"]
 
 
 def test_another_users_template_is_not_found(

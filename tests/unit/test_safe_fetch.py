@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -15,6 +15,7 @@ from services.safe_fetch import (
     FetchError,
     FetchFailed,
     FetchRefused,
+    Origin,
     SafeFetcher,
     is_public,
     parse_ip_literal,
@@ -181,6 +182,66 @@ def test_https_sends_the_original_host_name_as_sni_while_connecting_to_the_check
         recorder.close()
     assert recorder.names == ["resume.example.com"]
     assert isinstance(error, FetchFailed)  # the self-signed certificate is verified and refused
+
+
+def configured(*origins: str, table: dict[str, Sequence[str]] | None = None) -> SafeFetcher:
+    """A fetcher trusting exactly these origins, as the resume fetcher trusts SUPABASE_URL's storage."""
+    policy = AddressPolicy(trusted_origins=frozenset(Origin.of(origin) for origin in origins))
+    return SafeFetcher(resolver=FakeResolver(table or {}), policy=policy)
+
+
+def test_a_configured_origin_is_fetched_on_its_own_port_and_private_address(server: TestServer) -> None:
+    server.serve("/storage/v1/cv.pdf", PDF)
+    assert fetch(configured(server.origin), f"{server.origin}/storage/v1/cv.pdf").body == PDF
+    assert server.hits[0].headers["host"] == f"127.0.0.1:{server.port}"
+
+
+def test_a_configured_host_name_may_resolve_privately_and_is_pinned(server: TestServer) -> None:
+    server.serve("/cv.pdf", PDF)
+    origin = f"http://supabase.lan:{server.port}"
+    fetcher = configured(origin, table={"supabase.lan": ["127.0.0.1"], "other.lan": ["127.0.0.1"]})
+    assert fetch(fetcher, f"{origin}/cv.pdf").body == PDF
+    # Another name for the same address and port is not the configured origin.
+    error = refusal(fetcher, f"http://other.lan:{server.port}/cv.pdf")
+    assert error.message == "The URL's port is not allowed"
+    assert len(server.hits) == 1
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "http://127.0.0.1:{other}/cv.pdf",  # another port on the same host
+        "https://127.0.0.1:{port}/cv.pdf",  # another scheme
+        "http://localhost:{port}/cv.pdf",  # another host name for the same address
+        "http://2130706433:{port}/cv.pdf",  # another spelling of the same address
+        "http://[::ffff:127.0.0.1]:{port}/cv.pdf",
+    ],
+)
+def test_trust_is_for_the_exact_origin_only(server: TestServer, spelling: str) -> None:
+    with running() as other:
+        other.serve("/cv.pdf", PDF)
+        server.serve("/cv.pdf", PDF)
+        url = spelling.format(port=server.port, other=other.port)
+        assert isinstance(refusal(configured(server.origin), url), FetchRefused)
+        assert server.hits == [] and other.hits == []
+
+
+def test_a_redirect_out_of_a_configured_origin_is_checked_as_public(server: TestServer) -> None:
+    with running() as other:
+        other.serve("/cv.pdf", PDF)
+        server.redirect("/to-port", f"{other.origin}/cv.pdf")
+        server.redirect("/to-metadata", "http://169.254.169.254/latest/meta-data/")
+        server.redirect("/to-name", "http://intranet.example.com/cv.pdf")
+        server.redirect("/same-origin", "/cv.pdf")
+        server.serve("/cv.pdf", PDF)
+        fetcher = configured(server.origin, table={"intranet.example.com": ["10.0.0.1"]})
+        assert refusal(fetcher, f"{server.origin}/to-port").message == "The URL's port is not allowed"
+        assert (
+            refusal(fetcher, f"{server.origin}/to-metadata").message == "URL points to a non-public address"
+        )
+        assert refusal(fetcher, f"{server.origin}/to-name").message == "URL points to a non-public address"
+        assert other.hits == []
+        assert fetch(fetcher, f"{server.origin}/same-origin").body == PDF
 
 
 def test_a_redirect_to_a_private_address_is_refused_and_never_reached(server: TestServer) -> None:
