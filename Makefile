@@ -2,14 +2,26 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS ?= never
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+# uv from PATH, else a private copy in .uv-bootstrap/ (a virtualenv of its own: works where the
+# system python3 is "externally managed" (PEP 668) and `pip install uv` is refused).
+UV_BOOTSTRAP := .uv-bootstrap
+UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOTSTRAP)/bin/uv)
 VENV := .venv/bin
+NO_PYTHON_313 := make: Scribe needs Python 3.13 and none was found on PATH \
+  (install it, e.g. 'pyenv install 3.13' or 'apt install python3.13', then run make again)
 
 .PHONY: install run test lint format migrate worker api flower emulator bench chaos clean
 
-install: ## create .venv and install locked dependencies (bootstraps uv)
-	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+install: $(UV) ## create .venv and install locked dependencies (bootstraps uv)
+	@$(UV) --version >/dev/null
+	@$(UV) python find >/dev/null 2>&1 || { echo "$(NO_PYTHON_313)" >&2; exit 1; }
 	@$(UV) sync --frozen --quiet
+
+$(UV_BOOTSTRAP)/bin/uv:
+	@echo "uv not found on PATH: installing it into $(UV_BOOTSTRAP)/ (the system Python is left untouched)"
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3 or uv first" >&2; exit 1; }
+	@$(PYTHON) -m venv $(UV_BOOTSTRAP) && $(UV_BOOTSTRAP)/bin/python -m pip install --quiet uv \
+	  || { rm -rf $(UV_BOOTSTRAP); echo "make: could not install uv into $(UV_BOOTSTRAP)/ (on Debian/Ubuntu: apt install python3-venv), or install uv: https://docs.astral.sh/uv/" >&2; exit 1; }
 
 migrate: install
 	$(VENV)/alembic upgrade head
