@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import observability.no_pydantic_plugins  # noqa: F401  (before anything builds a pydantic model)
+
+# isort: split
 from typing import Any
 
 from celery import Celery

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import observability.no_pydantic_plugins  # noqa: F401  (before anything builds a pydantic model)
+
+# isort: split
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     emulator_url: str = DEFAULT_EMULATOR_URL
 
     logfire_token: str | None = None
+    # auto: traces are built only when LOGFIRE_TOKEN is set (otherwise they would go nowhere, and
+    # Logfire with OpenTelemetry costs each process ~30 MiB and every request some CPU); on: always
+    # (spans stay in the process without a token: tests read them); off: never.
+    tracing: Literal["auto", "on", "off"] = "auto"
     chromium_path: str = "/usr/bin/chromium"
     # Thin search results are fetched directly (services/page_fetch.py); Chromium renders only pages
     # that need JavaScript, a few at a time (each costs ~0.4 GB on a Pi).
@@ -179,6 +183,10 @@ class Settings(BaseSettings):
                 f"/{self.db_name}?sslmode=require"
             )
         return f"sqlite:///{(self.data_dir / 'scribe.db').as_posix()}"
+
+    @property
+    def tracing_enabled(self) -> bool:
+        return self.tracing == "on" or (self.tracing == "auto" and bool(self.logfire_token))
 
     @property
     def uses_transaction_pooler(self) -> bool:

@@ -3,21 +3,16 @@
 Nothing leaves the machine without LOGFIRE_TOKEN. Spans carry ids and timings, never
 prompts, resumes or email bodies: pydantic-ai content capture is off, request bodies are
 not recorded, and Logfire's scrubbing is on for anything else that looks secret.
+
+Tracing is on when LOGFIRE_TOKEN is set (or TRACING=on). Otherwise nothing here imports Logfire or
+OpenTelemetry: spans that go nowhere would cost each process ~30 MiB and every request some CPU.
 """
 
 from __future__ import annotations
 
-import re
+import sys
 import threading
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-
-import logfire
-from opentelemetry.context import Context
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult
-from opentelemetry.trace import Link, SpanKind, get_current_span
-from opentelemetry.trace.span import TraceState
-from opentelemetry.util.types import Attributes
 
 from config.settings import get_settings
 
@@ -26,48 +21,26 @@ if TYPE_CHECKING:
 
 _lock = threading.Lock()
 _configured = False
+_agents_instrumented = False
 
 SCRUB_PATTERNS = ["email_message", "email_template", "resume", "template_text", "authorization"]
-# Polled every second or two by every open tab: most of the API's requests and none of its
-# information. Their traces are not recorded (the spans are never built, which also keeps the
-# polling path cheap); every other request, and everything the worker does, is traced.
-POLLING_PATHS = re.compile(r"^/(health|api/queue/|api/email/status/[^/]+)$")
 
 
-class SkipPolling(Sampler):
-    """Head sampler: drop traces rooted at a polling GET, keep the rest; children follow their parent."""
-
-    def __init__(self) -> None:
-        self._keep = ParentBased(ALWAYS_ON)
-
-    def should_sample(
-        self,
-        parent_context: Context | None,
-        trace_id: int,
-        name: str,
-        kind: SpanKind | None = None,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        trace_state: TraceState | None = None,
-    ) -> SamplingResult:
-        if get_current_span(parent_context).get_span_context().is_valid is False and attributes:
-            path = attributes.get("url.path") or attributes.get("http.target")
-            method = attributes.get("http.request.method") or attributes.get("http.method")
-            if method == "GET" and isinstance(path, str) and POLLING_PATHS.match(path):
-                return SamplingResult(Decision.DROP)
-        return self._keep.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
-
-    def get_description(self) -> str:
-        return "SkipPolling"
-
-
-def configure(service: str) -> None:
-    """Configure Logfire once per process and instrument the libraries both processes use."""
+def configure(service: str) -> bool:
+    """Configure Logfire once per process and instrument the libraries both processes use;
+    False (and nothing imported) when tracing is off."""
     global _configured
+    settings = get_settings()
+    if not settings.tracing_enabled:
+        return False
     with _lock:
         if _configured:
-            return
-        settings = get_settings()
+            return True
+        import logfire
+
+        from database.engine import get_engine
+        from observability.sampling import SkipPolling
+
         logfire.configure(
             send_to_logfire="if-token-present",
             token=settings.logfire_token or None,
@@ -79,13 +52,26 @@ def configure(service: str) -> None:
             inspect_arguments=False,
             sampling=logfire.SamplingOptions(head=SkipPolling()),
         )
-        logfire.instrument_pydantic_ai(include_content=False, include_binary_content=False)
         logfire.instrument_httpx(capture_headers=False)
-        from database.engine import get_engine
-
         logfire.instrument_sqlalchemy(engine=get_engine())
         logfire.instrument_celery()
         _configured = True
+    if "pydantic_ai" in sys.modules:  # agents were built before tracing was configured
+        instrument_agents()
+    return True
+
+
+def instrument_agents() -> None:
+    """Trace pydantic-ai runs once tracing is configured. Called where agents are built, so the API,
+    which builds one only for its first resume, never imports pydantic-ai for tracing's sake."""
+    global _agents_instrumented
+    with _lock:
+        if _agents_instrumented or not _configured:
+            return
+        import logfire
+
+        logfire.instrument_pydantic_ai(include_content=False, include_binary_content=False)
+        _agents_instrumented = True
 
 
 def _no_request_values(_request: Any, attributes: dict[str, Any]) -> dict[str, Any] | None:
@@ -95,5 +81,7 @@ def _no_request_values(_request: Any, attributes: dict[str, Any]) -> dict[str, A
 
 
 def instrument_app(app: FastAPI) -> None:
-    configure("api")
-    logfire.instrument_fastapi(app, request_attributes_mapper=_no_request_values)
+    if configure("api"):
+        import logfire
+
+        logfire.instrument_fastapi(app, request_attributes_mapper=_no_request_values)

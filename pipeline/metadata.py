@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.models import STEP_NAMES, PipelineData
-from services.llm import Usage
+from pipeline.models.usage import Usage
 
 
 def build_email_metadata(data: PipelineData) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
 from pydantic_ai import Agent
 from pydantic_ai.exceptions import (
     ModelAPIError,
@@ -32,6 +31,8 @@ from pydantic_ai.models import Model, infer_model
 from pydantic_ai.settings import ModelSettings
 
 from config.settings import get_settings
+from observability.tracing import instrument_agents
+from pipeline.models.usage import Usage
 
 if TYPE_CHECKING:
     from pydantic_ai.providers.anthropic import AnthropicProvider
@@ -65,21 +66,6 @@ class ProviderError(Exception):
         self.model = model
         self.status_code = status_code
         self.retry_after = retry_after
-
-
-class Usage(BaseModel):
-    """Tokens and requests spent by one or more agent runs."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    requests: int = 0
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(
-            input_tokens=self.input_tokens + other.input_tokens,
-            output_tokens=self.output_tokens + other.output_tokens,
-            requests=self.requests + other.requests,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +114,7 @@ def build_agent[OutputT](
         "timeout": get_settings().agent_timeout_seconds,
         "max_retries": SDK_MAX_RETRIES,
     }
+    instrument_agents()
     return Agent(
         model, output_type=output_type, instructions=instructions, model_settings=settings, retries=1
     )

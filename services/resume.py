@@ -6,8 +6,6 @@ import io
 import logging
 import re
 
-from pypdf import PdfReader
-
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 10
@@ -29,6 +27,9 @@ def extract_text(data: bytes, *, max_pages: int = MAX_PAGES, max_chars: int = MA
     # The PDF header may follow a little junk, but it must come first in substance.
     if b"%PDF-" not in data[:1024]:
         raise ResumeError("The file is not a PDF")
+    # Only the template route reads PDFs: the API loads pypdf when the first resume arrives.
+    from pypdf import PdfReader
+
     parts: list[str] = []
     length = 0
     try:

@@ -26,7 +26,6 @@ from config.settings import get_settings
 from models import Template, User
 from pipeline.core.prompting import prompt
 from services.errors import BadGateway, BadRequest, NotFound, RateLimited, ServiceUnavailable
-from services.llm import ProviderError, build_agent, run_agent
 from services.resume import ResumeError, extract_text
 from services.safe_fetch import DEFAULT_PORTS, AddressPolicy, FetchError, Origin, SafeFetcher
 
@@ -173,6 +172,9 @@ async def write_template(fetcher: SafeFetcher, pdf_url: str, user_instructions: 
 
 async def generate(*, resume: str, user_instructions: str) -> str:
     """One generator run, and one corrective retry if the result fails the checks in code."""
+    # pydantic-ai and the provider SDKs (~60 MiB) load with the API's first template, not at start.
+    from services.llm import ProviderError, build_agent, run_agent
+
     agent = build_agent(get_settings().template_generator_model, GeneratedTemplate, INSTRUCTIONS)
     problems: list[str] | None = None
     for _attempt in range(2):

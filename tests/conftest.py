@@ -61,6 +61,9 @@ os.environ.update(
         "SCRIBE_PROVIDERS": "local",
         "EMULATOR_URL": f"http://127.0.0.1:{EMULATOR_PORT}",
         "LOGFIRE_TOKEN": "",
+        # Spans are built without a token too, so tests can read them (tests/security); the default,
+        # no tracing without a token, is checked in a clean process by tests/unit/test_import_diet.py.
+        "TRACING": "on",
         "ADMIN_EMAILS": "admin@scribe.test",
         # Provider retries keep their shape (exponential, jittered) but not their seconds.
         "PROVIDER_BACKOFF_BASE_SECONDS": "0.02",

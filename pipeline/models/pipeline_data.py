@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 from pipeline.models.progress import StepResult
 from pipeline.models.research import ArxivPaper, Fact, PaperScreening, ScrapingMetadata, Source
 from pipeline.models.template_type import TemplateType
+from pipeline.models.usage import Usage
 from pipeline.models.verification import Verification
-from services.llm import Usage
 
 
 class PipelineData(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from services.llm import Usage
+from pipeline.models.usage import Usage
 
 StepName = Literal["template_parser", "web_scraper", "arxiv_helper", "email_composer"]
 STEP_NAMES: tuple[StepName, ...] = ("template_parser", "web_scraper", "arxiv_helper", "email_composer")

@@ -17,7 +17,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from config.settings import get_settings
 from main import app
-from services import templates
+from services import llm, templates
 from tests.fetch.pdfs import RESUME_LINES, image_only_pdf, text_pdf
 from tests.fetch.servers import Stream, TestServer, flood, gzip_bomb, running, trickle
 from tests.fetch.storage import PREFIX, Storage, resume_storage
@@ -227,7 +227,8 @@ def test_a_template_failing_the_checks_is_retried_once_then_refused(
 ) -> None:
     calls: list[int] = []
     agent = Agent(FunctionModel(_placeholder_free(calls)), output_type=templates.GeneratedTemplate)
-    monkeypatch.setattr(templates, "build_agent", lambda *_args, **_kwargs: agent)
+    # The template service imports the agent factory when it first writes a template.
+    monkeypatch.setattr(llm, "build_agent", lambda *_args, **_kwargs: agent)
     storage.server.serve(f"{PREFIX}/cv.pdf", PDF)
     response = post(client, caller, f"{storage.base}/cv.pdf")
     assert response.status_code == 502

@@ -12,8 +12,9 @@ from pipeline.core.runner import PipelineError, PipelineSteps, run_pipeline
 from pipeline.core.step import Step
 from pipeline.metadata import build_email_metadata
 from pipeline.models import PipelineData, ProgressEvent, StepName, StepResult, TemplateType
+from pipeline.models.usage import Usage
 from pipeline.steps.arxiv_helper import ArxivHelperStep
-from services.llm import ProviderError, Usage
+from services.llm import ProviderError
 
 
 class FakeStep(Step):
