@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from services.emulator.errors import error_response, fault_response
 from services.emulator.faults import EmulatorState
+from services.emulator.limits import Refusal
 from services.emulator.roles import answer, detect_role, plain_text
 from services.emulator.schema import conform
 
@@ -95,7 +96,12 @@ async def create_message(request: Request) -> Response:
     tool = output_tool(body)
     schema: dict[str, Any] = tool["input_schema"] if tool else {}
     role = detect_role(set(schema.get("properties", {}))) if tool else "llm_other"
-    fault = state.pick_fault(role, state.record(role))
+    index = state.record(role)
+    input_tokens = _tokens(prompt + json.dumps(body.get("tools", [])))
+    refusal = state.admit_anthropic(input_tokens)
+    if refusal is not None:
+        return rate_limited(refusal)
+    fault = state.pick_fault(role, index)
     if fault:
         return await fault_response("anthropic", *fault)
     await state.delay(role)
@@ -118,13 +124,20 @@ async def create_message(request: Request) -> Response:
         "content": [block],
         "stop_reason": "tool_use" if tool else "end_turn",
         "stop_sequence": None,
-        "usage": _usage(_tokens(prompt + json.dumps(body.get("tools", []))), _tokens(output)),
+        "usage": _usage(input_tokens, _tokens(output)),
     }
     headers = {"request-id": f"req_emu_{uuid.uuid4().hex[:20]}"}
     state.count("llm_streamed" if body.get("stream") else "llm_json")
     if body.get("stream"):
         return StreamingResponse(_events(message, output), media_type="text/event-stream", headers=headers)
     return JSONResponse(message, headers=headers)
+
+
+def rate_limited(refusal: Refusal) -> Response:
+    """Anthropic's 429: a rate_limit_error naming the limit, and how long to wait."""
+    limit = "input tokens" if refusal.rule == "anthropic_itpm" else "requests"
+    message = f"This request would exceed your organization's rate limit of {limit} per minute (emulated)"
+    return error_response("anthropic", 429, message, {"retry-after": str(refusal.retry_after)})
 
 
 def _sse(event: str, data: dict[str, Any]) -> bytes:

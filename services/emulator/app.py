@@ -31,6 +31,7 @@ async def _configure(request: Request) -> Response:
             faults=body.get("faults"),
             seed=body.get("seed"),
             composer=body.get("composer"),
+            rules=body.get("rules"),
         )
     except (ValueError, TypeError, AttributeError) as error:
         return JSONResponse({"detail": str(error)}, status_code=400)
@@ -43,7 +44,7 @@ async def _stats(request: Request) -> Response:
 
 async def _reset(request: Request) -> Response:
     state: EmulatorState = request.app.state.emulator
-    state.reset(latency=request.app.state.default_latency)
+    state.reset(latency=request.app.state.default_latency, rules=request.app.state.default_rules)
     return JSONResponse(state.snapshot())
 
 
@@ -51,8 +52,11 @@ async def _health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "service": "scribe-provider-emulator"})
 
 
-def create_app(*, latency: str = "zero", state: EmulatorState | None = None) -> Starlette:
-    """Build the emulator app; `latency` names the preset that /_emulator/reset returns to."""
+def create_app(
+    *, latency: str = "zero", state: EmulatorState | None = None, rules: dict[str, Any] | None = None
+) -> Starlette:
+    """Build the emulator app; `latency` names the preset and `rules` the rate rules (limits.py)
+    that /_emulator/reset returns to."""
     if latency not in PRESETS:
         raise ValueError(f"unknown latency preset {latency!r}; expected one of {sorted(PRESETS)}")
     app = Starlette(
@@ -73,7 +77,8 @@ def create_app(*, latency: str = "zero", state: EmulatorState | None = None) -> 
     )
     app.state.emulator = state or EmulatorState()
     app.state.default_latency = latency
-    app.state.emulator.reset(latency=latency)
+    app.state.default_rules = rules or {}
+    app.state.emulator.reset(latency=latency, rules=rules)
     return app
 
 
@@ -81,10 +86,17 @@ class EmulatorHandle:
     """A running emulator: its base URL, its state, and controls for tests and the dev launcher."""
 
     def __init__(
-        self, server: uvicorn.Server, thread: threading.Thread, state: EmulatorState, url: str, latency: str
+        self,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        state: EmulatorState,
+        url: str,
+        latency: str,
+        rules: dict[str, Any] | None = None,
     ) -> None:
         self._server, self._thread, self.state, self.url = server, thread, state, url
         self._default_latency = latency
+        self._default_rules = rules or {}
 
     @property
     def arxiv_query_url_format(self) -> str:
@@ -98,13 +110,14 @@ class EmulatorHandle:
         faults: dict[str, Any] | None = None,
         seed: int | None = None,
         composer: str | None = None,
+        rules: dict[str, Any] | None = None,
     ) -> None:
         """Same as POST /_emulator/config."""
-        self.state.configure(latency=latency, faults=faults, seed=seed, composer=composer)
+        self.state.configure(latency=latency, faults=faults, seed=seed, composer=composer, rules=rules)
 
     def reset(self) -> None:
-        """Same as POST /_emulator/reset (back to the start-up latency, no faults, empty stats)."""
-        self.state.reset(latency=self._default_latency)
+        """Same as POST /_emulator/reset (back to the start-up latency and rules, no faults, empty stats)."""
+        self.state.reset(latency=self._default_latency, rules=self._default_rules)
 
     def stats(self) -> dict[str, Any]:
         """Same as GET /_emulator/stats."""
@@ -118,9 +131,10 @@ class EmulatorHandle:
         faults: dict[str, Any] | None = None,
         seed: int | None = None,
         composer: str | None = None,
+        rules: dict[str, Any] | None = None,
     ) -> Iterator[EmulatorHandle]:
         """Apply a configuration for a block, then reset."""
-        self.configure(latency=latency, faults=faults, seed=seed, composer=composer)
+        self.configure(latency=latency, faults=faults, seed=seed, composer=composer, rules=rules)
         try:
             yield self
         finally:
@@ -133,11 +147,16 @@ class EmulatorHandle:
 
 
 def start_in_thread(
-    port: int, *, host: str = "127.0.0.1", latency: str = "zero", timeout: float = 10.0
+    port: int,
+    *,
+    host: str = "127.0.0.1",
+    latency: str = "zero",
+    rules: dict[str, Any] | None = None,
+    timeout: float = 10.0,
 ) -> EmulatorHandle:
     """Serve the emulator on host:port from a daemon thread; returns once it accepts connections."""
     state = EmulatorState()
-    app = create_app(latency=latency, state=state)
+    app = create_app(latency=latency, state=state, rules=rules)
     config = uvicorn.Config(
         app,
         host=host,
@@ -161,7 +180,7 @@ def start_in_thread(
             server.should_exit = True
             raise RuntimeError(f"provider emulator did not start on {host}:{port}")
         time.sleep(0.02)
-    return EmulatorHandle(server, thread, state, f"http://{host}:{port}", latency)
+    return EmulatorHandle(server, thread, state, f"http://{host}:{port}", latency, rules)
 
 
 def port_is_free(host: str, port: int) -> bool:

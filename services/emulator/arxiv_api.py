@@ -162,8 +162,16 @@ def _int(raw: str | None, default: int, low: int, high: int) -> int:
 
 
 async def query(request: Request) -> Response:
-    """`GET /api/query`: filter, sort and page the roster's papers."""
+    """`GET /api/query`: filter, sort and page the roster's papers (counting breaches of arXiv's rules)."""
     state: EmulatorState = request.app.state.emulator
+    state.arxiv_started()
+    try:
+        return await _answer(request, state)
+    finally:
+        state.arxiv_finished()
+
+
+async def _answer(request: Request, state: EmulatorState) -> Response:
     params = request.query_params
     search_query = params.get("search_query", "")
     fault = state.pick_fault("arxiv", state.record("arxiv", search_query))

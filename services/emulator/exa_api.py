@@ -89,7 +89,10 @@ async def _guarded(
         return {}, error_response("exa", 400, "body must be JSON")
     if not isinstance(body, dict):
         return {}, error_response("exa", 400, "body must be a JSON object")
-    fault = state.pick_fault(endpoint, state.record(endpoint, str(body.get(query, "")) if query else None))
+    index = state.record(endpoint, str(body.get(query, "")) if query else None)
+    if state.admit_exa() is not None:
+        return body, error_response("exa", 429, "You have exceeded your rate limit (emulated)")
+    fault = state.pick_fault(endpoint, index)
     if fault:
         return body, await fault_response("exa", *fault)
     await state.delay(endpoint)

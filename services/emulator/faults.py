@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from services.emulator.limits import ProviderRules, Refusal
 
 ENDPOINTS = (
     "parser",
@@ -83,6 +86,9 @@ class EmulatorState:
     faults_injected: Counter[str] = field(default_factory=Counter)
     events: Counter[str] = field(default_factory=Counter)
     queries: dict[str, deque[str]] = field(default_factory=dict)
+    rules: ProviderRules = field(default_factory=ProviderRules)
+    # Requests that broke a provider's rate rule (see limits.py): must stay 0 for a polite client.
+    breaches: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def configure(
@@ -92,16 +98,20 @@ class EmulatorState:
         faults: dict[str, Any] | None = None,
         seed: int | None = None,
         composer: str | None = None,
+        rules: dict[str, Any] | None = None,
     ) -> None:
-        """Apply a preset name or per-endpoint seconds (merged), fault rules (replacing), a seed, and the
-        composer's behaviour."""
+        """Apply a preset name or per-endpoint seconds (merged), fault rules (replacing), a seed, the
+        composer's behaviour, and the providers' rate rules (replacing; see limits.py)."""
         if composer is not None and composer not in COMPOSER_BEHAVIOURS:
             raise ValueError(
                 f"unknown composer behaviour {composer!r}; expected one of {COMPOSER_BEHAVIOURS}"
             )
         new_latency = _parse_latency(latency) if latency is not None else None
         new_faults = {_check_endpoint(k, faults=True): FaultRule.parse(v) for k, v in (faults or {}).items()}
+        new_rules = ProviderRules.parse(rules) if rules is not None else None
         with self._lock:
+            if new_rules is not None:
+                self.rules = new_rules
             if isinstance(latency, str):
                 self.latency = dict(new_latency or {})
             elif new_latency is not None:
@@ -113,9 +123,11 @@ class EmulatorState:
             if composer is not None:
                 self.composer = composer
 
-    def reset(self, *, latency: str = "zero") -> None:
-        """Back to the given latency preset, no faults, seed 0 and empty counters."""
+    def reset(self, *, latency: str = "zero", rules: dict[str, Any] | None = None) -> None:
+        """Back to the given latency preset and rate rules, no faults, seed 0 and empty counters."""
         with self._lock:
+            self.rules = ProviderRules.parse(rules or {})
+            self.breaches.clear()
             self.latency = dict(PRESETS[latency])
             self.faults = {}
             self.seed = 0
@@ -155,6 +167,30 @@ class EmulatorState:
             self.faults_injected[f"{endpoint}:{kind}"] += 1
         return kind, rule
 
+    def arxiv_started(self) -> None:
+        """An arXiv request begins: count the rules it breaks (it is served anyway, as arXiv does)."""
+        with self._lock:
+            self.breaches.update(self.rules.arxiv_begin(time.monotonic()))
+
+    def arxiv_finished(self) -> None:
+        with self._lock:
+            self.rules.arxiv_end()
+
+    def admit_anthropic(self, input_tokens: int) -> Refusal | None:
+        """None, or the 429 a request gets for finding the account's bucket empty."""
+        with self._lock:
+            refusal = self.rules.anthropic_admit(input_tokens, time.monotonic())
+            if refusal is not None:
+                self.breaches[refusal.rule] += 1
+            return refusal
+
+    def admit_exa(self) -> Refusal | None:
+        with self._lock:
+            refusal = self.rules.exa_admit(time.monotonic())
+            if refusal is not None:
+                self.breaches[refusal.rule] += 1
+            return refusal
+
     async def delay(self, endpoint: str) -> None:
         """Sleep this endpoint's latency without blocking the event loop."""
         with self._lock:
@@ -173,6 +209,8 @@ class EmulatorState:
                 "queries": {endpoint: list(items) for endpoint, items in self.queries.items()},
                 "latency": dict(self.latency),
                 "faults": {k: rule.__dict__ for k, rule in self.faults.items()},
+                "rules": self.rules.describe(),
+                "breaches": dict(self.breaches),
                 "seed": self.seed,
                 "composer": self.composer,
             }
