@@ -29,8 +29,8 @@ def _broker_transport_options() -> dict[str, Any]:
             "control_folder": str(folder / "control"),
             "store_processed": False,
         }
-    # Redis redelivers an unacked message after the visibility timeout: keep it above the task limit.
-    return {"visibility_timeout": settings.task_time_limit_seconds * 2 + 60}
+    # Redis redelivers an unacked message after the visibility timeout: keep it above the longest run.
+    return {"visibility_timeout": int(settings.pipeline_wall_limit_seconds * 2 + 60)}
 
 
 def create_celery_app() -> Celery:
@@ -65,10 +65,11 @@ def create_celery_app() -> Celery:
                 "options": {"expires": float(settings.reaper_interval_seconds)},
             }
         },
-        # The pipeline enforces task_time_limit_seconds itself (services/generation.py), which also
-        # holds in a threads pool; in prefork these are the backstops if that ever fails.
-        task_soft_time_limit=settings.task_time_limit_seconds + 15,
-        task_time_limit=settings.task_time_limit_seconds + 45,
+        # The pipeline enforces its limit itself (services/generation.py; time queued for rate limits
+        # excluded, up to rate_limit_wait_seconds), which also holds in a threads pool; in prefork
+        # these are the backstops if that ever fails.
+        task_soft_time_limit=settings.pipeline_wall_limit_seconds + 15,
+        task_time_limit=settings.pipeline_wall_limit_seconds + 45,
         task_track_started=True,
         result_expires=24 * 3600,
         worker_send_task_events=True,

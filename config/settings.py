@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     provider_max_attempts: int = 6
     provider_backoff_base_seconds: float = 0.5
     provider_backoff_cap_seconds: float = 8.0
+    # An account's rate limits, shared by every worker (Redis; in-process with the embedded broker).
+    # Unset: no client-side budget, and a 429 still slows the workers down (services/limits/gate.py).
+    anthropic_rpm: float | None = Field(default=None, gt=0)
+    anthropic_input_tpm: float | None = Field(default=None, gt=0)
+    exa_rps: float | None = Field(default=None, gt=0)
+    # Per email: time queued for providers' rate limits that does not count against the time limit
+    # (services/limits/deadline.py). Every email still ends within the two added together.
+    rate_limit_wait_seconds: float = Field(default=600.0, ge=0)
+    # arXiv results per author are reused this long (0: not cached); a retry or a second email to the
+    # same person does not ask arXiv again.
+    arxiv_cache_seconds: float = Field(default=6 * 3600, ge=0)
     heartbeat_seconds: float = 15.0
     stale_after_seconds: int = 90
     orphan_after_seconds: int = 900
@@ -187,6 +198,11 @@ class Settings(BaseSettings):
     @property
     def tracing_enabled(self) -> bool:
         return self.tracing == "on" or (self.tracing == "auto" and bool(self.logfire_token))
+
+    @property
+    def pipeline_wall_limit_seconds(self) -> float:
+        """The longest one email can run: its time limit plus the time it may queue for rate limits."""
+        return self.task_time_limit_seconds + self.rate_limit_wait_seconds
 
     @property
     def uses_transaction_pooler(self) -> bool:

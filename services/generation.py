@@ -20,6 +20,7 @@ from pipeline.core.runner import PipelineError, run_pipeline
 from pipeline.metadata import build_email_metadata
 from pipeline.models import PipelineData, ProgressEvent
 from services import async_runtime, heartbeats, queue
+from services.limits import deadline
 
 log = logging.getLogger(__name__)
 
@@ -96,19 +97,23 @@ def _run_with_heartbeat(data: PipelineData, item_id: uuid.UUID) -> PipelineData:
     loop: a loop busy with other pipelines' work must not make this item look dead.
     """
     settings = get_settings()
-    limit = settings.task_time_limit_seconds
     beats = heartbeats.process_heartbeats().beating(
-        item_id, every=settings.heartbeat_seconds, deadline=time.monotonic() + limit
+        item_id,
+        every=settings.heartbeat_seconds,
+        deadline=time.monotonic() + settings.pipeline_wall_limit_seconds,
     )
     with beats:
-        return async_runtime.run(_run_within_limit(data, item_id, limit))
+        return async_runtime.run(_run_within_limit(data, item_id))
 
 
-async def _run_within_limit(data: PipelineData, item_id: uuid.UUID, limit: float) -> PipelineData:
+async def _run_within_limit(data: PipelineData, item_id: uuid.UUID) -> PipelineData:
     """The limit is enforced here, inside the loop, because Celery's own limits do nothing in a
-    threads pool (and only interrupt the waiting thread in prefork)."""
-    async with asyncio.timeout(limit):
-        return await run_pipeline(data, on_progress=lambda event: _publish(item_id, event))
+    threads pool (and only interrupt the waiting thread in prefork). Time queued for providers'
+    rate limits does not count, up to RATE_LIMIT_WAIT_SECONDS (services/limits/deadline.py)."""
+    settings = get_settings()
+    async with asyncio.timeout(settings.task_time_limit_seconds) as limit:
+        with deadline.pausable(limit, settings.rate_limit_wait_seconds):
+            return await run_pipeline(data, on_progress=lambda event: _publish(item_id, event))
 
 
 def _best_effort(write: Callable[..., None], item_id: uuid.UUID, **values: Any) -> None:

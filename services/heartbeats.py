@@ -20,6 +20,12 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import get_settings
+from database.engine import build_engine
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +89,23 @@ class Heartbeats:
                 log.warning("could not write heartbeats for %s items: %s", len(due), type(exc).__name__)
 
 
+@lru_cache(maxsize=1)
+def _own_connection() -> sessionmaker[Session]:
+    """A connection of the heartbeats' own: when pipelines' writes exhaust the shared pool (32 claims
+    at once, a slow database), a heartbeat must not wait its turn for a pooled connection."""
+    settings = get_settings()
+    engine = build_engine(
+        settings.sqlalchemy_url,
+        transaction_pooler=settings.uses_transaction_pooler,
+        pool={"pool_size": 1, "max_overflow": 0, "pool_timeout": 30},
+    )
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
 def _write_to_database(item_ids: Sequence[uuid.UUID]) -> None:
-    from database.engine import session_scope
     from services import queue
 
-    with session_scope() as session:
+    with _own_connection()() as session:
         queue.heartbeat(session=session, item_ids=item_ids)
 
 
@@ -109,6 +127,7 @@ def _forget_after_fork() -> None:
     global _process_heartbeats, _lock
     _process_heartbeats = None
     _lock = threading.Lock()
+    _own_connection.cache_clear()
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -27,12 +30,17 @@ from pydantic_ai.exceptions import (
     UsageLimitExceeded,
     UserError,
 )
-from pydantic_ai.models import Model, infer_model
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse
+from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse, infer_model
+from pydantic_ai.models.wrapper import WrapperModel
 from pydantic_ai.settings import ModelSettings
+from pydantic_ai.tools import RunContext
 
 from config.settings import get_settings
 from observability.tracing import instrument_agents
 from pipeline.models.usage import Usage
+from services.limits import deadline
+from services.limits.gate import ProviderGate, gate_for
 
 if TYPE_CHECKING:
     from pydantic_ai.providers.anthropic import AnthropicProvider
@@ -43,6 +51,8 @@ TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
 # Exactly one layer retries (SPEC §6): `run_agent`, with exponential backoff, full jitter and the
 # provider's Retry-After. The SDK's own retries are off so attempts never multiply.
 SDK_MAX_RETRIES = 0
+# Rough characters per token, to charge an input-token budget before the provider counts for real.
+CHARS_PER_TOKEN = 4
 _SECRET_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9._\-]{6,})")
 
 
@@ -76,15 +86,91 @@ class AgentOutcome[OutputT]:
 
 
 def build_model(model_string: str) -> Model:
-    """A pydantic-ai model for a model string; Anthropic uses the configured key and base URL."""
+    """A pydantic-ai model for a model string, behind its provider's gate (services/limits/gate.py);
+    Anthropic uses the configured key and base URL."""
     if model_string.startswith("anthropic:"):
         from pydantic_ai.models.anthropic import AnthropicModel
 
         settings = get_settings()
         provider = _anthropic_provider(settings.anthropic_api_key, settings.anthropic_base_url)
-        return AnthropicModel(model_string.removeprefix("anthropic:"), provider=provider)
-    # Every other provider is configuration only: pydantic-ai reads its own environment variables.
-    return infer_model(model_string)
+        model: Model = AnthropicModel(model_string.removeprefix("anthropic:"), provider=provider)
+    else:
+        # Every other provider is configuration only: pydantic-ai reads its own environment variables.
+        model = infer_model(model_string)
+    return GatedModel(model, gate_for(model.system))
+
+
+class GatedModel(WrapperModel):
+    """Each request waits at its provider's gate; a refusal (429) tells the gate to slow down.
+
+    Here, not around `agent.run`, because one run can make several requests (an output retry).
+    """
+
+    def __init__(self, wrapped: Model, gate: ProviderGate) -> None:
+        super().__init__(wrapped)
+        self.gate = gate
+
+    async def request(
+        self,
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+    ) -> ModelResponse:
+        estimate = estimate_input_tokens(messages, model_request_parameters)
+        async with self.gate.call(requests=1, input_tokens=estimate) as call:
+            try:
+                response = await self.wrapped.request(messages, model_settings, model_request_parameters)
+            except ModelAPIError as exc:
+                if is_rate_limit(exc):
+                    call.refuse(exc.retry_after)
+                raise
+            call.accept()
+        await self.gate.charge("input_tokens", (response.usage.input_tokens or 0) - estimate)
+        return response
+
+    @asynccontextmanager
+    async def request_stream(
+        self,
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+        run_context: RunContext[Any] | None = None,
+    ) -> AsyncIterator[StreamedResponse]:
+        estimate = estimate_input_tokens(messages, model_request_parameters)
+        async with self.gate.call(requests=1, input_tokens=estimate) as call:
+            try:
+                async with self.wrapped.request_stream(
+                    messages, model_settings, model_request_parameters, run_context
+                ) as stream:
+                    call.accept()
+                    yield stream
+            except ModelAPIError as exc:
+                if is_rate_limit(exc):
+                    call.refuse(exc.retry_after)
+                raise
+
+
+def is_rate_limit(exc: BaseException) -> bool:
+    """A refusal for the account's rate limit: waiting helps, and calling less often helps more."""
+    if isinstance(exc, ModelQuotaExceededError):  # out of credit: waiting does not help
+        return False
+    return isinstance(exc, ModelRateLimitError) or (
+        isinstance(exc, ModelHTTPError) and exc.status_code == 429
+    )
+
+
+def estimate_input_tokens(messages: list[ModelMessage], parameters: ModelRequestParameters) -> int:
+    """About how many input tokens a request carries: its text, instructions and tool schemas."""
+    chars = 0
+    for message in messages:
+        if isinstance(message, ModelRequest):
+            chars += len(message.instructions or "")
+        for part in message.parts:
+            content = getattr(part, "content", None) or getattr(part, "args", None)
+            chars += len(content) if isinstance(content, str) else len(json.dumps(content, default=str))
+    for tool in [*parameters.function_tools, *parameters.output_tools]:
+        chars += len(json.dumps(tool.parameters_json_schema)) + len(tool.description or "")
+    return max(1, chars // CHARS_PER_TOKEN)
 
 
 @lru_cache(maxsize=4)
@@ -124,18 +210,36 @@ async def run_agent[OutputT](
     agent: Agent[None, OutputT], prompt: str, *, timeout: float | None = None
 ) -> AgentOutcome[OutputT]:
     """Run an agent, each attempt under a wall-clock deadline; transient failures are retried with
-    exponential backoff and full jitter (honouring Retry-After); the last failure becomes `ProviderError`."""
+    exponential backoff and full jitter (honouring Retry-After); the last failure becomes `ProviderError`.
+
+    A refusal for the account's rate limit (429) is not a failure of the call: the gate has been told
+    to wait as the provider said and to slow down, and the next attempt waits there, so it does not
+    use up an attempt. What bounds it is time: RATE_LIMIT_WAIT_SECONDS from the first refusal here,
+    and the pipeline's own limit (services/limits/deadline.py).
+    """
     settings = get_settings()
     limit = settings.agent_timeout_seconds if timeout is None else timeout
     model_name = _model_label(agent.model)
+    loop = asyncio.get_running_loop()
     attempt = 1
+    first_refusal: float | None = None
+    refusals = 0
     while True:
         try:
-            async with asyncio.timeout(limit):
-                result = await agent.run(prompt)
+            async with asyncio.timeout(limit) as attempt_limit:
+                with deadline.pausable(attempt_limit, settings.rate_limit_wait_seconds):
+                    result = await agent.run(prompt)
             break
         except Exception as exc:
             error = classify_error(exc, model=model_name, timeout=limit)
+            if error.kind == "rate_limited":
+                first_refusal = loop.time() if first_refusal is None else first_refusal
+                if loop.time() - first_refusal >= settings.rate_limit_wait_seconds:
+                    raise error from exc
+                refusals += 1
+                with deadline.queued():  # as told (else backing off); the gate holds every other caller too
+                    await asyncio.sleep(error.retry_after or backoff_delay(refusals))
+                continue
             if not error.transient or attempt >= settings.provider_max_attempts:
                 raise error from exc
             await asyncio.sleep(backoff_delay(attempt, error.retry_after))
@@ -193,11 +297,11 @@ def _kind_of(exc: BaseException) -> tuple[str, bool]:
         (ModelTimeoutError, "timeout", True),
         (TimeoutError, "timeout", True),
         (ModelRateLimitError, "rate_limited", True),
+        (ModelQuotaExceededError, "quota_exceeded", False),
         (ModelOverloadedError, "overloaded", True),
         (ModelUnavailableError, "unavailable", True),
         (ModelServerError, "server_error", True),
         (ModelConnectionError, "connection", True),
-        (ModelQuotaExceededError, "quota_exceeded", False),
         (ModelAuthenticationError, "authentication", False),
         (ModelRequestRejectedError, "rejected", False),
     ]
@@ -206,6 +310,8 @@ def _kind_of(exc: BaseException) -> tuple[str, bool]:
             return kind, transient
     if isinstance(exc, ModelHTTPError):
         status = exc.status_code
+        if status == 429:
+            return "rate_limited", True
         transient = status in TRANSIENT_STATUSES or status >= 500
         return ("server_error" if status >= 500 else "http_error"), transient
     if isinstance(exc, ModelAPIError):

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from pydantic import BaseModel
+from pydantic_ai import Agent
 from pydantic_ai.exceptions import ModelHTTPError, UnexpectedModelBehavior, UserError
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from config.settings import get_settings
-from services.llm import ProviderError, backoff_delay, build_agent, build_model, classify_error, run_agent
+from services.limits.gate import MAX_IN_FLIGHT, ProviderGate
+from services.llm import (
+    GatedModel,
+    ProviderError,
+    backoff_delay,
+    build_agent,
+    build_model,
+    classify_error,
+    run_agent,
+)
 
 
 class Answer(BaseModel):
@@ -38,8 +49,10 @@ def test_every_anthropic_model_shares_one_client() -> None:
 
     haiku = build_model("anthropic:claude-haiku-4-5")
     sonnet = build_model("anthropic:claude-sonnet-4-5")
-    assert isinstance(haiku, AnthropicModel) and isinstance(sonnet, AnthropicModel)
-    assert haiku.client is sonnet.client
+    assert isinstance(haiku, GatedModel) and isinstance(sonnet, GatedModel)
+    assert isinstance(haiku.wrapped, AnthropicModel) and isinstance(sonnet.wrapped, AnthropicModel)
+    assert haiku.wrapped.client is sonnet.wrapped.client
+    assert haiku.gate is sonnet.gate  # one account, one gate
 
 
 def test_other_model_strings_go_through_pydantic_ai(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,3 +174,54 @@ def test_backoff_grows_exponentially_with_jitter_and_honours_retry_after() -> No
         assert all(0 <= d <= ceiling for d in delays)
         assert len(delays) > 1  # jittered
     assert backoff_delay(1, retry_after=0.5) >= 0.5
+
+
+def refusing(times: int, retry_after: str = "0") -> tuple[FunctionModel, list[int]]:
+    """A model refused for the rate limit `times` times (429 with retry-after), then answering."""
+    calls: list[int] = []
+
+    def answer(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        calls.append(1)
+        if len(calls) <= times:
+            raise ModelHTTPError(
+                429, "scripted", body="rate_limit_error", headers={"retry-after": retry_after}
+            )
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, {"value": "ok"})])
+
+    return FunctionModel(answer, model_name="scripted"), calls
+
+
+def test_refusals_for_the_rate_limit_do_not_use_up_the_attempts() -> None:
+    times = get_settings().provider_max_attempts + 3
+    model, calls = refusing(times)
+    agent = build_agent("anthropic:claude-haiku-4-5", Answer, "patient test")
+    with agent.override(model=model):
+        outcome = asyncio.run(run_agent(agent, "hello"))
+    assert outcome.output == Answer(value="ok") and len(calls) == times + 1
+
+
+def test_a_provider_refusing_past_the_rate_limit_wait_fails_as_rate_limited(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(get_settings(), "rate_limit_wait_seconds", 0.3)
+    model, _ = refusing(10_000)
+    agent = build_agent("anthropic:claude-haiku-4-5", Answer, "bounded test")
+    with agent.override(model=model), pytest.raises(ProviderError) as caught:
+        asyncio.run(run_agent(agent, "hello"))
+    assert caught.value.kind == "rate_limited" and caught.value.transient
+
+
+def test_a_refusal_seen_by_the_gated_model_holds_the_next_call_back_as_told() -> None:
+    model, calls = refusing(1, retry_after="1")
+    gate = ProviderGate("gated-model-test")
+    agent = Agent(GatedModel(model, gate), output_type=Answer)
+
+    async def scenario() -> tuple[float, float]:
+        started = time.monotonic()
+        outcome = await run_agent(agent, "hello")
+        assert outcome.output == Answer(value="ok")
+        return time.monotonic() - started, gate.limit().limit
+
+    waited, limit = asyncio.run(scenario())
+    assert len(calls) == 2 and waited >= 1.0  # retry-after: 1 s
+    assert limit < MAX_IN_FLIGHT  # fewer calls in flight after the refusal

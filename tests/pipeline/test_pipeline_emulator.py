@@ -10,6 +10,7 @@ import pytest
 from pydantic_ai.models.anthropic import AnthropicModel
 from pydantic_ai.providers.anthropic import AnthropicProvider
 
+from config.settings import get_settings
 from pipeline.core.runner import PipelineError, run_pipeline, warm_up
 from pipeline.models import PipelineData, ProgressEvent, TemplateType
 from pipeline.steps.email_composer import composer_agent
@@ -140,7 +141,7 @@ def test_an_arxiv_outage_degrades_to_an_email_without_papers(emulator_config: Em
     assert any("arXiv" in warning for warning in result.warnings)
 
 
-@pytest.mark.parametrize("kind", ["500", "529", "429"])
+@pytest.mark.parametrize("kind", ["500", "529"])
 def test_a_composer_server_fault_fails_the_step_as_transient(
     emulator_config: EmulatorHandle, kind: str
 ) -> None:
@@ -149,6 +150,24 @@ def test_a_composer_server_fault_fails_the_step_as_transient(
         run(by_key("amara-okafor"))
     assert caught.value.failed_step == "email_composer" and caught.value.transient
     assert f"status {kind}" in caught.value.message
+
+
+def test_a_composer_refused_longer_than_the_rate_limit_wait_fails_as_rate_limited(
+    emulator_config: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 429 uses up no attempt: the email waits, for as long as RATE_LIMIT_WAIT_SECONDS allows.
+    monkeypatch.setattr(get_settings(), "rate_limit_wait_seconds", 2.0)
+    emulator_config.configure(faults={"composer": {"rate": 1.0, "kinds": ["429"], "retry_after": 1}})
+    with pytest.raises(PipelineError) as caught:
+        run(by_key("amara-okafor"))
+    assert caught.value.failed_step == "email_composer" and caught.value.transient
+    assert caught.value.error_type == "rate_limited" and "status 429" in caught.value.message
+
+
+def test_a_composer_refused_a_few_times_still_writes_the_email(emulator_config: EmulatorHandle) -> None:
+    emulator_config.configure(faults={"composer": {"rate": 0.6, "kinds": ["429"], "retry_after": 1}}, seed=5)
+    result = run(by_key("amara-okafor"))
+    assert result.email_message and emulator_config.stats()["faults_injected"]["composer:429"] >= 1
 
 
 def test_a_rejected_key_fails_the_step_as_permanent(emulator_config: EmulatorHandle) -> None:

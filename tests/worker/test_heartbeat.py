@@ -33,7 +33,9 @@ from tests.fixtures.api import Caller
 pytestmark = pytest.mark.worker
 
 IN_FLIGHT = 32
-INTERVAL = 1.0
+# Production beats every 15 s; 2 s keeps the test short and still far below the 10 s arXiv requests
+# that heartbeats used to queue behind.
+INTERVAL = 2.0
 TEMPLATE = "Dear {{name}}, I read your paper {{research}} and would love to hear more about it."
 PEOPLE = [p for p in ROSTER if p.kind == "researcher" and p.papers and not p.flags]
 
@@ -104,5 +106,5 @@ def test_no_heartbeat_is_late_by_more_than_one_interval_while_arxiv_is_slow(
         times = [claimed[item_id], *beats[item_id]]
         gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
         lateness.append(max(gaps) - INTERVAL)
-        assert len(beats[item_id]) >= 5, "each pipeline ran through several intervals"
+        assert len(beats[item_id]) >= 3, "each pipeline ran through several intervals"
     assert max(lateness) <= INTERVAL, f"a heartbeat came {max(lateness):.1f} s late"

@@ -13,12 +13,15 @@ from exa_py import AsyncExa
 from config.settings import get_settings
 from pipeline.models import Source, TemplateType
 from pipeline.text import fold, normalise_name, normalise_url
+from services.limits.gate import gate_for
 
 log = logging.getLogger(__name__)
 
 NUM_RESULTS = 5
 MAX_TEXT_CHARS = 4_000
 EXA_TIMEOUT_SECONDS = 20.0
+# exa-py reports an error status only in its message: "Request failed with status code 429: ...".
+_RATE_LIMITED = re.compile(r"status code 429\b")
 
 
 class SearchClient(Protocol):
@@ -91,9 +94,24 @@ async def search_sources(
 
 
 async def _search(client: SearchClient, query: str) -> list[Source]:
-    response = await client.search(
-        query, num_results=NUM_RESULTS, contents={"text": {"max_characters": MAX_TEXT_CHARS}}
-    )
+    """One search through Exa's gate (EXA_RPS, and slowing down when Exa refuses): a 429 is waited
+    out and asked again, for at most RATE_LIMIT_WAIT_SECONDS; any other failure is the caller's."""
+    gate = gate_for("exa")
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + get_settings().rate_limit_wait_seconds
+    while True:
+        async with gate.call() as call:
+            try:
+                response = await client.search(
+                    query, num_results=NUM_RESULTS, contents={"text": {"max_characters": MAX_TEXT_CHARS}}
+                )
+            except Exception as exc:
+                if not _RATE_LIMITED.search(str(exc)) or loop.time() >= give_up:
+                    raise
+                call.refuse(None)  # Exa says no more than that: the gate waits and slows down
+                continue
+            call.accept()
+        break
     return [
         Source(
             url=result.url,
