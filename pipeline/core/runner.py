@@ -16,6 +16,7 @@ from pipeline.core.errors import PipelineError
 from pipeline.core.step import Step
 from pipeline.models import STEP_NAMES, PipelineData, ProgressCallback, ProgressEvent, StepName
 from pipeline.steps.arxiv_helper import ArxivHelperStep
+from pipeline.steps.arxiv_helper import client as arxiv_client
 from pipeline.steps.email_composer import EmailComposerStep, composer_agent
 from pipeline.steps.template_parser import TemplateParserStep, parser_agent
 from pipeline.steps.web_scraper import WebScraperStep, summarizer_agent
@@ -43,6 +44,7 @@ def warm_up() -> None:
     """Build the agents now (a worker calls this at start-up): the first build imports the provider SDKs,
     seconds of blocking work that would otherwise land inside the first email's parser step."""
     default_steps()
+    arxiv_client.warm_up()
     parser_agent()
     summarizer_agent()
     composer_agent()

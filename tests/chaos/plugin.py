@@ -29,6 +29,9 @@ CHAOS_ENVIRONMENT = {
     # email makes ~3 calls: ~2.4 % of items fail (measured: 98/100). The 99 % target needs 6 attempts
     # (0.07 % per call). The production default is left to services/llm.py's owner; see the report.
     "PROVIDER_MAX_ATTEMPTS": "6",
+    # Every scenario emails the same researchers: cached arXiv answers would make the arXiv step
+    # instant after the first scenario, and "kill a worker inside arxiv_helper" could not happen.
+    "ARXIV_CACHE_SECONDS": "0",
 }
 UNAVAILABLE = "SCRIBE_CHAOS_UNAVAILABLE"
 ACTIVE = "SCRIBE_CHAOS_ACTIVE"

@@ -1,34 +1,47 @@
-"""The arXiv author query through the `arxiv` package (a synchronous client: callers use a thread)."""
+"""arXiv's query API: the request over async HTTP, the Atom feed parsed by the `arxiv` package.
+
+The request is plain httpx on the event loop: waiting for arXiv (seconds, sometimes many) holds
+no thread. The feed is parsed by the `arxiv` package's own Atom parser (`arxiv._feed`, the
+version pinned in uv.lock; tests/pipeline/test_arxiv_search.py parses a real feed through it) on
+the CPU executor, since a 2000-entry feed takes a while to parse.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import re
-import threading
-from typing import Any
+import ssl
+import time
+import weakref
+from dataclasses import dataclass
+from functools import lru_cache
 
 import arxiv
-from requests.adapters import HTTPAdapter
+import httpx
+from arxiv import _feed as arxiv_feed
 
 from pipeline.models import ArxivPaper
 from pipeline.text import normalise_arxiv_id, normalise_name
+from services import async_runtime
 
-PAGE_SIZE = 25
-# arXiv asks for at most one request every three seconds; the local emulator needs no pause.
-LIVE_DELAY_SECONDS = 3.0
 REQUEST_TIMEOUT_SECONDS = 15.0
 MAX_SUMMARY_CHARS = 1_200
+USER_AGENT = "Scribe/1.0 (academic email research; one request per 3 s)"
 
 
-class _TimeoutAdapter(HTTPAdapter):
-    """The arxiv client sends requests without a timeout; a stuck connection would hold a thread forever."""
+class ArxivUnavailable(Exception):
+    """arXiv did not answer with a feed."""
 
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self._timeout = timeout
 
-    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        kwargs["timeout"] = kwargs.get("timeout") or self._timeout
-        return super().send(request, *args, **kwargs)
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    papers: list[ArxivPaper]
+    total: int
+
+    @property
+    def truncated(self) -> bool:
+        """More papers matched than this page holds."""
+        return self.total > len(self.papers)
 
 
 def author_query(name: str) -> str:
@@ -50,30 +63,82 @@ def to_paper(result: arxiv.Result) -> ArxivPaper:
     )
 
 
-class ArxivSearcher:
-    """Runs author queries; with a polite delay, one shared client paces every query in the process."""
+def parse_feed(content: bytes) -> FeedPage:
+    """CPU-bound: run it on the CPU executor."""
+    # The parser recovers from anything (an HTML error page parses as an empty feed): an answer that
+    # is not arXiv's Atom feed must not pass for "no papers" and be cached as such.
+    if b"http://www.w3.org/2005/Atom" not in content[:4096] or b"totalResults" not in content[:8192]:
+        raise ArxivUnavailable("arXiv did not answer with an Atom feed")
+    feed = arxiv_feed.parse(content)
+    if feed.malformed:
+        raise ArxivUnavailable(f"arXiv sent a malformed feed: {type(feed.error).__name__}")
+    return FeedPage([to_paper(result) for result in feed.results], feed.header.total_results)
 
-    def __init__(
-        self, *, api_url: str, delay_seconds: float, timeout: float = REQUEST_TIMEOUT_SECONDS
-    ) -> None:
-        self._api_url = api_url
-        self._delay = delay_seconds
-        self._timeout = timeout
-        self._lock = threading.Lock()
-        self._shared = self._new_client() if delay_seconds > 0 else None
 
-    def _new_client(self) -> arxiv.Client:
-        client = arxiv.Client(page_size=PAGE_SIZE, delay_seconds=self._delay, num_retries=1)
-        client.query_url_format = self._api_url + "?{}"
-        adapter = _TimeoutAdapter(self._timeout)
-        client._session.mount("http://", adapter)
-        client._session.mount("https://", adapter)
+@lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every client in the process (loading the certificates is the slow part)."""
+    return httpx.create_ssl_context()
+
+
+def warm_up() -> None:
+    """Load the TLS certificates now (a worker calls this at start-up), not in the first email."""
+    _tls_context()
+
+
+class ArxivApi:
+    """GET {api_url}?search_query=...: newest submissions first, one connection per event loop."""
+
+    def __init__(self, api_url: str, *, timeout: float = REQUEST_TIMEOUT_SECONDS) -> None:
+        self.api_url = api_url
+        self.timeout = timeout
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def _client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            # Built off the loop: loading the TLS certificates blocks for 0.1-0.5 s (once per process).
+            client = await async_runtime.in_thread(
+                "io",
+                httpx.AsyncClient,
+                verify=await async_runtime.in_thread("io", _tls_context),
+                timeout=self.timeout,
+                limits=httpx.Limits(max_connections=1),  # arXiv: one connection at a time
+                headers={"user-agent": USER_AGENT},
+            )
+            self._clients[loop] = client
         return client
 
-    def search(self, query: str, *, max_results: int = PAGE_SIZE) -> list[ArxivPaper]:
-        """Blocking: run from a worker thread."""
-        search = arxiv.Search(query=query, max_results=max_results, sort_by=arxiv.SortCriterion.SubmittedDate)
-        if self._shared is None:
-            return [to_paper(result) for result in self._new_client().results(search)]
-        with self._lock:
-            return [to_paper(result) for result in self._shared.results(search)]
+    async def ready(self) -> None:
+        """Have the HTTP client built, so a request starts as soon as its slot comes."""
+        await self._client()
+
+    async def fetch(self, query: str, *, max_results: int, sent: list[float] | None = None) -> bytes:
+        """The raw feed (the caller holds arXiv's slot only for this long). `sent` receives the
+        moment (time.monotonic()) the request really went out, after any connection set-up."""
+
+        async def trace(event: str, info: dict[str, object]) -> None:
+            if sent is not None and event.endswith("send_request_headers.started"):
+                sent.append(time.monotonic())
+
+        params = {
+            "search_query": query,
+            "start": "0",
+            "max_results": str(max_results),
+            "sortBy": "submittedDate",
+            "sortOrder": "descending",
+        }
+        try:
+            client = await self._client()
+            response = await client.get(self.api_url, params=params, extensions={"trace": trace})
+        except httpx.HTTPError as exc:
+            raise ArxivUnavailable(f"arXiv could not be reached: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise ArxivUnavailable(f"arXiv answered with status {response.status_code}")
+        return response.content
+
+    async def parse(self, content: bytes) -> FeedPage:
+        return await async_runtime.in_thread("cpu", parse_feed, content)
