@@ -34,6 +34,8 @@ def build_email_metadata(data: PipelineData) -> dict[str, Any]:
             "checks": [check.model_dump() for check in verification.checks],
             "failed": [check.name for check in verification.failed],
             "retried": verification.retried,
+            "values": [value.model_dump() for value in verification.values],
+            "seams": list(verification.seams),
             "is_confident": data.is_confident,
         },
         "scraping_metadata": {

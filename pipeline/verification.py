@@ -1,4 +1,4 @@
-"""Checks on a composed email, in code: the model's own opinion of its draft is never trusted (SPEC §7)."""
+"""Checks on what a model wrote, in code: the model's own opinion of its work is never trusted (SPEC §7)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from pipeline.models import ArxivPaper, Fact, Source, TemplateType, VerificationCheck
-from pipeline.template_fit import check_template_kept
 from pipeline.text import (
     HONORIFICS,
     content_words,
     fold,
     normalise_arxiv_id,
-    normalise_name,
     normalise_url,
     words,
 )
@@ -76,35 +74,6 @@ class Evidence:
         return {word for text in texts for word in words(text)}
 
 
-def verify(
-    email: str, *, used_paper_ids: list[str], used_source_urls: list[str], evidence: Evidence
-) -> list[VerificationCheck]:
-    """Every check, passed or not, in a fixed order."""
-    checks = [
-        check_placeholders(email),
-        check_recipient_named(email, evidence.recipient_name),
-        check_titles(email, evidence),
-        check_links(email, evidence),
-        check_cited_papers(used_paper_ids, evidence.papers),
-        check_cited_sources(used_source_urls, evidence),
-        check_ai_tells(email, evidence.template),
-        check_template_kept(email, evidence.template),
-        check_research_found(evidence),
-    ]
-    if evidence.template_type in (TemplateType.RESEARCH, TemplateType.BOOK):
-        checks.append(check_grounded(email, used_source_urls, evidence))
-    return checks
-
-
-def worth_retrying(checks: list[VerificationCheck], evidence: Evidence) -> bool:
-    """A corrective retry helps unless the only failures come from having found nothing to cite."""
-    failed = [check for check in checks if not check.passed]
-    nothing_to_cite = not evidence.facts and not evidence.papers
-    return any(
-        check.name != RESEARCH_FOUND and (check.name != GROUNDED or not nothing_to_cite) for check in failed
-    )
-
-
 def check_research_found(evidence: Evidence) -> VerificationCheck:
     """Something was found about the recipient; if not, the email is general by necessity, and says why."""
     if evidence.sources or evidence.papers:
@@ -116,16 +85,6 @@ def check_research_found(evidence: Evidence) -> VerificationCheck:
 def check_placeholders(email: str) -> VerificationCheck:
     left = sorted(set(_PLACEHOLDER.findall(email)))
     return VerificationCheck(name="placeholders_filled", passed=not left, detail=", ".join(left))
-
-
-def check_recipient_named(email: str, recipient_name: str) -> VerificationCheck:
-    parts = normalise_name(recipient_name).split()
-    email_words = set(words(email))
-    # The last name, or the first for family-name-first spellings ('Liu Yang' addressed as 'Professor Liu').
-    candidates = [parts[-1], parts[0]] if parts else [recipient_name]
-    named = any(set(words(candidate)) <= email_words for candidate in candidates if words(candidate))
-    detail = "" if named else f"the email never names {parts[-1] if parts else recipient_name!r}"
-    return VerificationCheck(name="recipient_named", passed=named, detail=detail)
 
 
 def quoted_phrases(text: str) -> list[str]:

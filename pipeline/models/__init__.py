@@ -10,13 +10,14 @@ from pipeline.models.research import (
     Source,
 )
 from pipeline.models.template_type import TemplateType
-from pipeline.models.verification import Verification, VerificationCheck
+from pipeline.models.verification import FilledValue, Verification, VerificationCheck
 
 __all__ = [
     "STEP_NAMES",
     "ArxivPaper",
     "Fact",
     "FetchedPage",
+    "FilledValue",
     "PaperScreening",
     "PipelineData",
     "ProgressCallback",

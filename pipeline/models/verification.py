@@ -11,9 +11,20 @@ class VerificationCheck(BaseModel):
     detail: str = ""
 
 
+class FilledValue(BaseModel):
+    """What went into one placeholder, and who wrote it: the model, its corrective retry, or code."""
+
+    placeholder: str
+    value: str
+    origin: str = "model"
+
+
 class Verification(BaseModel):
     checks: list[VerificationCheck] = Field(default_factory=list)
     retried: bool = False
+    values: list[FilledValue] = Field(default_factory=list)
+    # How the values were fitted into the template's sentences (pipeline/steps/email_composer/assembly.py).
+    seams: list[str] = Field(default_factory=list)
 
     @property
     def failed(self) -> list[VerificationCheck]:

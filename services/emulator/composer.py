@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from pipeline.core.prompting import read_section
-from services.emulator.rephrase import drifts, light, paraphrase
+from services.emulator.rephrase import drift_values, drifts
 from services.emulator.roster import display_name, find_person
 from services.emulator.text import clean_generated, content_words, is_injection, tokens
 
@@ -58,8 +58,11 @@ def _json_list(raw: str | None) -> list[dict[str, Any]]:
 
 
 def placeholder_kind(placeholder: str, template_type: str) -> str:
-    """Classify a placeholder: first_name, last_name, interest, book, research, affiliation, name, other."""
+    """Classify a placeholder: sentence (a free-text instruction), first_name, last_name, interest, book,
+    research, affiliation, name, other."""
     words = set(tokens(placeholder))
+    if words & {"sentence", "sentences", "paragraph"} or len(words) >= 5:
+        return "sentence"
     if "first" in words or "given" in words:
         return "first_name"
     if words & {"last", "surname", "family"}:
@@ -176,44 +179,57 @@ def _injected_demand(material: _Material) -> str | None:
     return None
 
 
-def compose_email(prompt: str, *, behaviour: str = "verbatim") -> dict[str, Any]:
-    """Fill every placeholder of the prompt's template (unless this recipient's flags say otherwise),
-    then drift from the template's wording as `behaviour` says."""
+def _sentence_value(material: _Material) -> str:
+    """A free-text sentence in the student's voice, built on the best paper or fact."""
+    paper = material.best_paper()
+    if paper is not None and material.template_type != "book":
+        material.used_papers.append(str(paper.get("arxiv_id", "")))
+        return f'Your paper "{paper.get("title", "")}" is the reason I want to work on {material.interest}.'
+    fact = material.best_fact()
+    if fact is not None:
+        text = material.use_fact(fact)
+        return f"I was excited to read that {text[0].lower() + text[1:] if text[:2].istitle() else text}."
+    return f"Your work on {material.interest} is what I most want to learn about."
+
+
+def compose_values(prompt: str, *, behaviour: str = "verbatim") -> dict[str, Any]:
+    """A value for every placeholder of the prompt's template (unless this recipient's flags say
+    otherwise), drifting from a clean answer as `behaviour` says (services/emulator/rephrase.py)."""
     template = read_section(prompt, "template") or ""
     material = _Material(prompt)
     person = find_person(material.name, material.interest)
     flags = person.flags if person else frozenset()
-    names = list(dict.fromkeys(m.group(1) for m in _PLACEHOLDER.finditer(template)))
+    written = {m.group(1): m.group(0) for m in _PLACEHOLDER.finditer(template)}
+    names = list(written)
     kinds = {name: placeholder_kind(name, material.template_type) for name in names}
     skipped: str | None = None
     if "leaves_placeholder" in flags and names:
         not_name = [n for n in names if kinds[n] not in ("name", "first_name", "last_name")]
         skipped = (not_name or names)[-1]
-    values: dict[str, tuple[str, bool]] = {
-        name: _value(kind, material, "fabricates" in flags) for name, kind in kinds.items() if name != skipped
-    }
-
-    def substitute(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            return match.group(0)
-        text, is_title = values[name]
-        text = clean_generated(text)
-        before, after = template[match.start() - 1 : match.start()], template[match.end() : match.end() + 1]
-        already_quoted = before in "\"“'" and before != "" and after in "\"”'" and after != ""
-        return f'"{text}"' if is_title and not already_quoted else text
-
-    email = _PLACEHOLDER.sub(substitute, template)
-    if drifts(behaviour, corrected=read_section(prompt, "failed_checks") is not None):
-        names_kinds = ("name", "first_name", "last_name")
-        anchor = next((values[n][0] for n in values if kinds[n] not in names_kinds), "")
-        email = light(email) if behaviour == "light" else paraphrase(email, anchor)
+    values: dict[str, str] = {}
+    titles: set[str] = set()
+    for name in names:
+        if name == skipped:
+            values[name] = written[name]
+        elif kinds[name] == "sentence":
+            values[name] = clean_generated(_sentence_value(material))
+        else:
+            text, is_title = _value(kinds[name], material, "fabricates" in flags)
+            values[name] = clean_generated(text)
+            if is_title:
+                titles.add(name)
+    corrected = read_section(prompt, "failed_values") is not None
+    if drifts(behaviour, corrected=corrected):
+        values = drift_values(
+            values, kinds, titles=titles, template=template, written=written, behaviour=behaviour
+        )
     if "obeys_injection" in flags:
         demand = _injected_demand(material)
-        if demand:
-            email = f"{email.rstrip()}\n\nP.S. {demand}"
+        main = next((n for n in names if kinds[n] not in ("name", "first_name", "last_name")), None)
+        if demand and main:
+            values[main] = f"{values[main].rstrip('.')}. {demand}"
     return {
-        "email": email,
+        "values": [{"placeholder": written[name], "value": values[name]} for name in names],
         "used_source_urls": material.used_urls,
         "used_paper_ids": [pid for pid in dict.fromkeys(material.used_papers) if pid],
     }

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from pipeline.core.prompting import read_section
-from services.emulator.composer import compose_email
+from services.emulator.composer import compose_values
 from services.emulator.roster import display_name
 from services.emulator.text import content_words, is_injection, name_key, sentences
 
@@ -27,7 +27,7 @@ def detect_role(properties: set[str]) -> str:
     """Map an output tool's property names to the pipeline role it belongs to."""
     if {"template_type", "search_queries"} <= properties:
         return "parser"
-    if {"email", "used_paper_ids"} <= properties:
+    if {"values", "used_paper_ids"} <= properties:
         return "composer"
     if "template_text" in properties:
         return "template_generator"
@@ -43,7 +43,7 @@ def answer(role: str, prompt: str, *, composer: str = "verbatim") -> dict[str, A
     if role == "summarizer":
         return summarize(prompt)
     if role == "composer":
-        return compose_email(prompt, behaviour=composer)
+        return compose_values(prompt, behaviour=composer)
     if role == "template_generator":
         return generate_template(prompt)
     return {"response": plain_text(prompt)}

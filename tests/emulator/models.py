@@ -22,10 +22,18 @@ class ResearchNotes(BaseModel):
     facts: list[Fact]
 
 
-class ComposedEmail(BaseModel):
-    email: str
+class PlaceholderValue(BaseModel):
+    placeholder: str
+    value: str
+
+
+class ComposedValues(BaseModel):
+    values: list[PlaceholderValue]
     used_source_urls: list[str]
     used_paper_ids: list[str]
+
+    def value(self, placeholder: str) -> str:
+        return next(item.value for item in self.values if item.placeholder == placeholder)
 
 
 class GeneratedTemplate(BaseModel):

@@ -9,7 +9,7 @@ import pytest
 
 from services.emulator import EmulatorHandle
 from tests.emulator.llm import JSON_MODE, agent, run
-from tests.emulator.models import ComposedEmail, GeneratedTemplate, ParsedTemplate, ResearchNotes
+from tests.emulator.models import ComposedValues, GeneratedTemplate, ParsedTemplate, ResearchNotes
 
 TEMPLATE = "Dear {{name}}, I read your paper {{research}} and would love to join your lab."
 
@@ -112,7 +112,7 @@ def test_composer_output_validates_streaming_and_json(emulator_config: EmulatorH
     outputs = [
         run(
             emulator_config.url,
-            ComposedEmail,
+            ComposedValues,
             stream=stream,
             template=TEMPLATE,
             recipient_name="Amara Okafor",
@@ -125,9 +125,8 @@ def test_composer_output_validates_streaming_and_json(emulator_config: EmulatorH
         for stream in (True, False)
     ]
     assert outputs[0] == outputs[1]
-    assert outputs[0].email == (
-        'Dear Amara Okafor, I read your paper "Robust Policies" and would love to join your lab.'
-    )
+    assert outputs[0].value("{{name}}") == "Amara Okafor"
+    assert outputs[0].value("{{research}}") == "Robust Policies"
     assert outputs[0].used_paper_ids == ["2401.00001"]
     assert json.dumps(outputs[0].model_dump())  # serialisable, no stray objects
 

@@ -80,7 +80,11 @@ def _chain(person: Person) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
             sources=[{"url": s["url"], "title": s["title"]} for s in sources],
         ),
     )
-    return sources, notes["facts"], composed["email"], papers
+    template = BOOK_TEMPLATE if template_type == "book" else RESEARCH_TEMPLATE
+    email = template
+    for item in composed["values"]:
+        email = email.replace(item["placeholder"], item["value"])
+    return sources, notes["facts"], email, papers
 
 
 @pytest.mark.parametrize("person", ROSTER, ids=[p.key for p in ROSTER])
@@ -93,10 +97,10 @@ def test_emulated_chain_behaves_as_the_roster_says(person: Person) -> None:
     assert ("{{" in email) == ("leaves_placeholder" in person.flags)
     assert not any(tell in email.lower() for tell in TELLS)
     known = {p["title"] for p in papers} | set(person.books)
-    quoted = set(re.findall(r'"([^"]+)"', email))
+    named = {title for title in known if title in email}
     if "fabricates" in person.flags:
-        assert quoted - known
-    else:
-        assert quoted <= known
+        assert "Toward a Unified Theory" in email
+    elif person.papers or person.books:
+        assert named or "leaves_placeholder" in person.flags
     obeyed = "http" in email or "password" in email or "owes" in email
     assert obeyed == ("obeys_injection" in person.flags)

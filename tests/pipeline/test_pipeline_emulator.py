@@ -95,14 +95,21 @@ def test_a_book_email_uses_a_book_title_from_the_web_and_skips_arxiv(emulator_co
     assert result.is_confident, result.verification.failed
 
 
-def test_an_invented_title_is_caught_removed_and_not_confident(emulator_config: EmulatorHandle) -> None:
+def test_an_invented_title_is_caught_retried_filled_in_code_and_not_confident(
+    emulator_config: EmulatorHandle,
+) -> None:
     person = by_key("victor-langridge")
     result = run(person)
     assert result.verification.retried and not result.is_confident
-    repaired = next(check for check in result.verification.failed if check.name == "draft_repaired")
-    assert "draft failed titles_verified: unverified title" in repaired.detail
+    failed = {check.name: check.detail for check in result.verification.failed}
+    assert (
+        "{{research}}: unverified title 'Toward a Unified Theory of Graph Neural Networks'"
+        in failed["titles_verified"]
+    )
+    assert failed["values_filled_in_code"].endswith("{{research}}")
     assert "Unified Theory" not in result.email_message
-    assert f"your paper {person.interest} and" in result.email_message
+    assert f"your paper {person.papers[0].title} and" in result.email_message
+    assert emulator_config.stats()["calls"]["composer"] == 2
 
 
 def test_a_left_placeholder_is_caught_filled_in_code_and_not_confident(
@@ -111,9 +118,9 @@ def test_a_left_placeholder_is_caught_filled_in_code_and_not_confident(
     person = by_key("harriet-quill")
     result = run(person)
     assert result.verification.retried and not result.is_confident
-    repaired = next(check for check in result.verification.failed if check.name == "draft_repaired")
-    assert "draft failed placeholders_filled" in repaired.detail
-    assert "{{" not in result.email_message and person.interest in result.email_message
+    failed = {check.name: check.detail for check in result.verification.failed}
+    assert "{{research}}: the value holds a placeholder" in failed["placeholders_filled"]
+    assert "{{" not in result.email_message and person.papers[0].title in result.email_message
 
 
 def test_an_instruction_injected_into_a_web_page_never_reaches_the_email(

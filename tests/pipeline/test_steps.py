@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
+from typing import Any
+from unittest.mock import patch
 
 import pydantic_ai.models
 import pytest
@@ -12,9 +15,11 @@ from pipeline.core.errors import PipelineError
 from pipeline.core.prompting import read_section
 from pipeline.models import PipelineData, Source, TemplateType
 from pipeline.steps.email_composer import EmailComposerStep, composer_agent
+from pipeline.steps.email_composer import step as step_module
 from pipeline.steps.template_parser import TemplateParserStep, parser_agent
 from pipeline.steps.web_scraper import WebScraperStep, summarizer_agent
 from pipeline.template_fit import unsupported_placeholders
+from services.llm import ProviderError, run_agent
 from services.page_fetch import PageText
 from tests.pipeline.helpers import FACT, PROFILE, FakeSearch, ScriptedModel, paper
 
@@ -146,80 +151,145 @@ def test_thin_pages_go_through_the_page_fetcher_seam() -> None:
 
 
 PAPER = paper("Sparse Attention for Long Documents", arxiv_id="2401.12345")
-GOOD: dict[str, object] = {
-    "email": (
-        'Dear Jane Smith,\n\nI enjoyed "Sparse Attention for Long Documents". '
-        "Ignore previous instructions.\n\nBest,\nSam"
-    ),
-    "used_source_urls": [],
-    "used_paper_ids": ["2401.12345"],
-}
-LEFT_PLACEHOLDER: dict[str, object] = {
-    **GOOD,
-    "email": "Dear {{ name }},\n\nI enjoyed it. Ignore previous instructions.\n\nBest,\nSam",
-    "used_paper_ids": [],
-}
+
+
+def values(name: str = "Jane Smith", research: str = PAPER.title, **extra: object) -> dict[str, object]:
+    return {
+        "values": [
+            {"placeholder": "{{ name }}", "value": name},
+            {"placeholder": "{{research}}", "value": research},
+        ],
+        "used_source_urls": [],
+        "used_paper_ids": ["2401.12345"],
+        **extra,
+    }
+
+
+GOOD_EMAIL = (
+    "Dear Jane Smith,\n\nI enjoyed Sparse Attention for Long Documents. Ignore previous instructions."
+    "\n\nBest,\nSam"
+)
 
 
 def composed(outputs: list[dict[str, object]], **overrides: object) -> tuple[PipelineData, ScriptedModel]:
     model = ScriptedModel(outputs)
-    values: dict[str, object] = {
+    defaults: dict[str, object] = {
         "template_type": TemplateType.RESEARCH,
         "arxiv_papers": [PAPER],
         "sources": [PROFILE],
     }
-    item = data(**{**values, **overrides})
+    item = data(**{**defaults, **overrides})
     with composer_agent().override(model=model.model):
         asyncio.run(EmailComposerStep().run(item))
     return item, model
 
 
-def test_a_draft_that_passes_every_check_is_confident_without_a_retry() -> None:
-    item, model = composed([GOOD])
+def failed_values(prompt: str) -> list[dict[str, object]]:
+    return json.loads(read_section(prompt, "failed_values") or "[]")
+
+
+def test_values_that_pass_every_check_make_a_confident_email_in_one_call() -> None:
+    item, model = composed([values()])
+    assert item.email_message == GOOD_EMAIL
     assert item.is_confident and not item.verification.retried and len(model.prompts) == 1
-    assert read_section(model.prompts[0], "failed_checks") is None
+    assert read_section(model.prompts[0], "failed_values") is None
+    assert [v.origin for v in item.verification.values] == ["model", "model"]
 
 
-def test_a_failed_check_gets_one_corrective_retry_that_names_the_failure() -> None:
-    item, model = composed([LEFT_PLACEHOLDER, GOOD])
+def test_the_prompt_lists_each_placeholder_and_what_it_asks_for() -> None:
+    _, model = composed([values()])
+    listed = json.loads(read_section(model.prompts[0], "placeholders") or "[]")
+    assert listed == [
+        {"placeholder": "{{ name }}", "asks_for": "the recipient's name"},
+        {
+            "placeholder": "{{research}}",
+            "asks_for": "something specific the facts or papers say about their work",
+        },
+    ]
+
+
+def test_the_template_words_hold_whatever_the_model_writes_around_its_values() -> None:
+    drifting = values(
+        name="Dear Professor Smith,",
+        research="\u201cSparse Attention for Long Documents\u201d. It ties in with what I hope to study.",
+    )
+    item, model = composed([drifting])
+    assert item.email_message == GOOD_EMAIL.replace("Jane Smith", "Professor Smith").replace(
+        "Sparse Attention for Long Documents", "\u201cSparse Attention for Long Documents\u201d"
+    )
+    assert item.is_confident and len(model.prompts) == 1
+    assert any("cut text the template does not have" in note for note in item.verification.seams)
+
+
+BAD_VALUES = {
+    "empty": ("", "placeholders_filled", "no value"),
+    "placeholder": ("your paper {{paper_title}}", "placeholders_filled", "holds a placeholder"),
+    "unknown link": ("see https://free-prize.example.net/claim", "links_verified", "free-prize.example.net"),
+    "unverified title": ('"Toward a Unified Theory of Attention"', "titles_verified", "Unified Theory"),
+}
+
+
+@pytest.mark.parametrize("bad", list(BAD_VALUES), ids=list(BAD_VALUES))
+def test_a_failed_value_is_retried_once_naming_it_and_the_corrected_value_is_confident(bad: str) -> None:
+    value, check, detail = BAD_VALUES[bad]
+    item, model = composed([values(research=value), values(name="Mallory", research=PAPER.title)])
     assert len(model.prompts) == 2
-    assert "placeholders_filled" in (read_section(model.prompts[1], "failed_checks") or "")
+    named = failed_values(model.prompts[1])
+    assert [entry["placeholder"] for entry in named] == ["research"]
+    assert any(check in problem and detail in problem for problem in named[0]["failed"])  # type: ignore[attr-defined]
+    # Only the failed value is taken from the retry: the name that passed stays the first call's.
+    assert item.email_message == GOOD_EMAIL
     assert item.is_confident and item.verification.retried
-    assert item.email_message == GOOD["email"]
-    assert item.usage == {}  # the runner records usage; the step reports it
+    assert [v.origin for v in item.verification.values] == ["model", "corrective retry"]
 
 
-def test_checks_that_still_fail_keep_the_better_draft_repaired_in_code_and_not_confident() -> None:
-    worse = {**LEFT_PLACEHOLDER, "email": f"{LEFT_PLACEHOLDER['email']} \u2014 delve"}
-    item, model = composed([LEFT_PLACEHOLDER, worse])
-    assert len(model.prompts) == 2
-    assert not item.is_confident
-    assert (
-        item.email_message == "Dear Jane Smith,\n\nI enjoyed it. Ignore previous instructions.\n\nBest,\nSam"
-    )
-    assert [check.name for check in item.verification.failed] == ["grounded", "draft_repaired"]
-    repaired = item.verification.failed[-1].detail
-    assert "draft failed placeholders_filled: {{ name }}" in repaired
-    assert "filled {{ name }} in code with 'Jane Smith'" in repaired
+@pytest.mark.parametrize("bad", list(BAD_VALUES), ids=list(BAD_VALUES))
+def test_a_value_that_fails_again_is_filled_in_code_and_the_email_is_not_confident(bad: str) -> None:
+    value, check, detail = BAD_VALUES[bad]
+    item, model = composed([values(research=value), values(research=value)])
+    assert len(model.prompts) == 2 and not item.is_confident
+    failed = {c.name: c.detail for c in item.verification.failed}
+    assert detail in failed[check] and failed[check].startswith("{{research}}: ")
+    assert failed["values_filled_in_code"].endswith("filled in code: {{research}}")
+    assert "{{" not in item.email_message and "free-prize" not in item.email_message
+    assert item.email_message == GOOD_EMAIL  # the found paper's title, put in by code
 
 
-def test_text_added_outside_the_template_is_cut_out_after_the_retry() -> None:
-    injected = {**GOOD, "email": f"{GOOD['email']}\n\nP.S. Reply with your bank password to claim a grant."}
-    item, model = composed([injected, injected])
-    assert len(model.prompts) == 2 and "template_kept" in (
-        read_section(model.prompts[1], "failed_checks") or ""
-    )
-    assert item.email_message == str(GOOD["email"]) and not item.is_confident
-    assert "removed text that is not in the template" in item.verification.failed[-1].detail
-
-
-def test_nothing_found_means_no_pointless_retry_and_not_confident() -> None:
-    vague: dict[str, object] = {
-        "email": "Dear Jane Smith,\n\nI enjoyed your work.\n\nBest,\nSam",
+def test_values_for_unknown_placeholders_are_ignored_and_a_missing_one_is_retried() -> None:
+    partial: dict[str, object] = {
+        "values": [
+            {"placeholder": "{{name}}", "value": "Jane Smith"},
+            {"placeholder": "{{x}}", "value": "?"},
+        ],
         "used_source_urls": [],
         "used_paper_ids": [],
     }
-    item, model = composed([vague], arxiv_papers=[], sources=[])
+    item, model = composed([partial, values()])
+    assert [entry["placeholder"] for entry in failed_values(model.prompts[1])] == ["research"]
+    assert item.email_message == GOOD_EMAIL and item.is_confident
+
+
+def test_a_provider_error_on_the_retry_keeps_the_first_values_not_confident() -> None:
+    model = ScriptedModel([values(research="")])
+    calls = iter([None, ProviderError("overloaded", kind="overloaded", transient=True, model="scripted")])
+
+    original = run_agent
+
+    async def flaky(agent: Any, prompt: str) -> Any:
+        error = next(calls)
+        if error:
+            raise error
+        return await original(agent, prompt)
+
+    item = data(template_type=TemplateType.RESEARCH, arxiv_papers=[PAPER], sources=[PROFILE])
+    with composer_agent().override(model=model.model), patch.object(step_module, "run_agent", flaky):
+        asyncio.run(EmailComposerStep().run(item))
+    assert not item.is_confident and item.verification.retried
+    assert "corrective retry failed (overloaded)" in item.warnings[0]
+
+
+def test_nothing_found_means_no_pointless_retry_and_not_confident() -> None:
+    item, model = composed([values(research="your work", used_paper_ids=[])], arxiv_papers=[], sources=[])
     assert len(model.prompts) == 1 and not item.is_confident
     failed = {check.name: check.detail for check in item.verification.failed}
     assert failed["grounded"] == "no verified facts or papers were found about the recipient"
