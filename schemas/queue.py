@@ -36,4 +36,6 @@ class QueueItemOut(ResponseModel):
     @classmethod
     def from_row(cls, item: object, position: int | None) -> QueueItemOut:
         """A queue row and its place in line (null unless pending)."""
-        return cls.model_validate(item).model_copy(update={"position": position})
+        row = cls.model_validate(item)
+        row.position = position  # an assignment, not a copy: this runs for every item of every poll
+        return row

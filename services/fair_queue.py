@@ -33,7 +33,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
     func,
     literal,
     or_,
@@ -139,6 +138,12 @@ def next_candidates(session: Session, limit: int = 8) -> list[uuid.UUID]:
     return list(session.scalars(_candidates(session.get_bind().dialect.name, limit)))
 
 
+def _none_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """No row matches: a LIMIT 1 probe per outer row, one index lookup. (As NOT EXISTS, PostgreSQL
+    may turn it into a hashed scan of every pending row, which is what this module avoids.)"""
+    return select(literal(1)).where(*conditions).limit(1).scalar_subquery().is_(None)
+
+
 @lru_cache
 def positions(dialect: str) -> Select[tuple[uuid.UUID, int]]:
     """(id, position) of the pending items of the user bound as `user_id`, equal to `line()`'s.
@@ -160,13 +165,21 @@ def positions(dialect: str) -> Select[tuple[uuid.UUID, int]]:
     )
     depth = select(func.count()).select_from(mine).scalar_subquery()
     my_flight = func.coalesce(select(flight.c.n).where(flight.c.user_id == user_id).scalar_subquery(), 0)
-    first, last = mine.alias("first_mine"), mine.alias("last_mine")
+
+    def key_of(rank: ColumnElement[int] | int) -> list[ColumnElement[Any]]:
+        return [
+            select(column).where(mine.c.user_rank == rank).scalar_subquery() for column in _age(mine).clauses
+        ]
+
+    # The caller's figures, read once: in-flight count, first and last pending item's age.
+    me = select(my_flight.label("flight"), *key_of(1), *key_of(depth)).cte("me")
+    first, last = tuple_(*list(me.c)[1:4]), tuple_(*list(me.c)[4:7])
 
     users = _pending_users()
     rows = ITEMS.alias("theirs")
     theirs = and_(rows.c.user_id == users.c.user_id, rows.c.status == QueueStatus.PENDING)
-    all_older = ~exists().where(theirs, first.c.user_rank == 1, _age(rows) >= _age(first))
-    all_newer = ~exists().where(theirs, last.c.user_rank == depth, _age(rows) <= _age(last))
+    all_older = _none_of(theirs, _age(rows) >= first)
+    all_newer = _none_of(theirs, _age(rows) <= last)
     their_flight = func.coalesce(flight.c.n, 0)
     # min(n, depth): counts index entries and stops at the caller's depth.
     backlog = (
@@ -175,13 +188,14 @@ def positions(dialect: str) -> Select[tuple[uuid.UUID, int]]:
         .scalar_subquery()
     )
     standing = case(
-        (or_(their_flight < my_flight, and_(their_flight == my_flight, all_older)), "ahead"),
-        (or_(their_flight > my_flight, and_(their_flight == my_flight, all_newer)), "behind"),
+        (or_(their_flight < me.c.flight, and_(their_flight == me.c.flight, all_older)), "ahead"),
+        (or_(their_flight > me.c.flight, and_(their_flight == me.c.flight, all_newer)), "behind"),
         else_="interleaved",
     )
     others = (
         select(users.c.user_id, backlog.label("backlog"), standing.label("standing"))
         .join_from(users, flight, flight.c.user_id == users.c.user_id, isouter=True)
+        .join(me, true())
         .where(users.c.user_id != user_id)
         .cte("others")
     )

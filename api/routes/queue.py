@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from api.dependencies import ClaimsDep, CurrentUser, IdempotencyKey, LastEventId, SessionDep, event_stream
@@ -23,6 +24,8 @@ from services.errors import (
     responses,
 )
 from services.submission import submit
+
+QUEUE_LIST = TypeAdapter(list[QueueItemOut])
 
 router = APIRouter(prefix="/api/queue", tags=["queue"], responses=responses(Unauthorized, NotInitialised))
 
@@ -55,10 +58,13 @@ def create_batch(
 
 
 @router.get("/", response_model=list[QueueItemOut])
-async def list_queue(claims: ClaimsDep) -> list[QueueItemOut]:
+async def list_queue(claims: ClaimsDep) -> Response:
     """The caller's items of the last 24 h, oldest first; `position` is the real place in line."""
     rows = await run_in_threadpool(queue.read_line, user_id=claims.user_id)
-    return [QueueItemOut.from_row(item, position) for item, position in rows]
+    items = [QueueItemOut.from_row(item, position) for item, position in rows]
+    # Polled every second by every open tab: serialised once, as response_model would, instead of
+    # FastAPI validating the built models a second time (~40 % of this route's Python at 120 items).
+    return Response(QUEUE_LIST.dump_json(items), media_type="application/json")
 
 
 @router.get(
