@@ -200,17 +200,20 @@ def positions(dialect: str) -> Select[tuple[uuid.UUID, int]]:
         .cte("others")
     )
     # Users alike in backlog and standing count alike: sum over these groups, not over users.
+    # Both are read once per caller item: MATERIALIZED computes each once (a CTE read in one place
+    # would otherwise be inlined, and computed again for every item).
     groups = (
         select(others.c.backlog, others.c.standing, func.count().label("users"))
         .group_by(others.c.backlog, others.c.standing)
         .cte("groups")
+        .prefix_with("MATERIALIZED")
     )
     reach = mine.c.user_rank - case((groups.c.standing == "ahead", 0), else_=1)
     ahead_of_rank = case((groups.c.backlog < reach, groups.c.backlog), else_=reach)
     before = select(func.coalesce(func.sum(groups.c.users * ahead_of_rank), 0)).scalar_subquery()
 
     interleaved = select(others.c.user_id).where(others.c.standing == "interleaved").subquery()
-    heads = _heads(dialect, interleaved, depth).cte("heads")
+    heads = _heads(dialect, interleaved, depth).cte("heads").prefix_with("MATERIALIZED")
     same_rank_first = (
         select(func.count())
         .where(heads.c.user_rank == mine.c.user_rank, _age(heads) < _age(mine))
