@@ -14,7 +14,7 @@ import platform
 import statistics
 import time
 
-from tests.bench import load, runs
+from tests.bench import load, memory, polling, runs
 
 
 def machine() -> str:
@@ -64,6 +64,12 @@ def main() -> None:
         print("\n== API under load: 100 clients polling status + queue list ==")
         for result in load.run(stack.api_url, clients=100, seconds=20):
             print(result)
+
+        # Issue 13: before/after in this run, each against its own baseline commit.
+        print("\n== polling with 10,000 pending, wrk (tests/bench/polling.py) ==")
+        print("\n".join(polling.report()))
+        print("\n== resident memory, idle, before/after the import diet (tests/bench/memory.py) ==")
+        print("\n".join(memory.report()))
 
 
 if __name__ == "__main__":
