@@ -56,6 +56,11 @@ _KINDS_BY_WORD: tuple[tuple[frozenset[str], Kind], ...] = (
     (_TITLE, "title"),
     (_WORK, "work"),
 )
+# A placeholder right after one of these words stands for a title, whatever it is called
+# ("I read your paper {{research}}").
+_TITLE_BEFORE = frozenset(
+    {"paper", "article", "book", "publication", "preprint", "novel", "memoir", "titled"}
+)
 # A placeholder this long is an instruction to the writer, not the name of a value.
 INSTRUCTION_WORDS = 5
 
@@ -97,9 +102,13 @@ def template_placeholders(template: str) -> list[Placeholder]:
     found: dict[str, Placeholder] = {}
     for match in PLACEHOLDER.finditer(template):
         key = placeholder_key(match.group(0))
-        if key not in found:
-            kind, sentences = classify(key)
-            found[key] = Placeholder(key=key, text=match.group(0), kind=kind, max_sentences=sentences)
+        kind, sentences = classify(key)
+        before = set(re.findall(r"[a-z]+", fold(template[max(0, match.start() - 40) : match.start()]))[-2:])
+        if kind in ("work", "phrase") and before & _TITLE_BEFORE:
+            kind = "title"
+        if key not in found or (kind == "title" and found[key].kind != "title"):
+            text = found[key].text if key in found else match.group(0)
+            found[key] = Placeholder(key=key, text=text, kind=kind, max_sentences=sentences)
     return list(found.values())
 
 

@@ -14,6 +14,7 @@ import logfire
 from config.settings import get_settings
 from pipeline.core.errors import PipelineError
 from pipeline.core.step import Step
+from pipeline.identity import screen_research
 from pipeline.models import STEP_NAMES, PipelineData, ProgressCallback, ProgressEvent, StepName
 from pipeline.steps.arxiv_helper import ArxivHelperStep
 from pipeline.steps.arxiv_helper import client as arxiv_client
@@ -72,6 +73,8 @@ async def run_pipeline(
     else:  # the original's design, kept as the benchmark's baseline
         await runner.run_step(steps.web_scraper)
         await runner.run_step(steps.arxiv_helper)
+    # Web and arXiv ran side by side; only now can their findings be judged together.
+    screen_research(data)
     await runner.run_step(steps.email_composer)
     data.step_timings = {name: data.step_timings.get(name, 0.0) for name in STEP_NAMES}
     return data

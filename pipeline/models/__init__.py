@@ -8,6 +8,8 @@ from pipeline.models.research import (
     ScrapingMetadata,
     ScreenedPaper,
     Source,
+    SourceJudgement,
+    SourceVerdict,
 )
 from pipeline.models.template_type import TemplateType
 from pipeline.models.verification import FilledValue, Verification, VerificationCheck
@@ -25,6 +27,8 @@ __all__ = [
     "ScrapingMetadata",
     "ScreenedPaper",
     "Source",
+    "SourceJudgement",
+    "SourceVerdict",
     "StepName",
     "StepResult",
     "TemplateType",

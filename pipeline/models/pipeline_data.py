@@ -7,7 +7,14 @@ import uuid
 from pydantic import BaseModel, Field
 
 from pipeline.models.progress import StepResult
-from pipeline.models.research import ArxivPaper, Fact, PaperScreening, ScrapingMetadata, Source
+from pipeline.models.research import (
+    ArxivPaper,
+    Fact,
+    PaperScreening,
+    ScrapingMetadata,
+    Source,
+    SourceJudgement,
+)
 from pipeline.models.template_type import TemplateType
 from pipeline.models.usage import Usage
 from pipeline.models.verification import Verification
@@ -29,6 +36,7 @@ class PipelineData(BaseModel):
     # Web scraper and arXiv helper
     sources: list[Source] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
+    source_judgements: list[SourceJudgement] = Field(default_factory=list)
     arxiv_papers: list[ArxivPaper] = Field(default_factory=list)
     scraping: ScrapingMetadata = Field(default_factory=ScrapingMetadata)
     paper_screening: PaperScreening = Field(default_factory=PaperScreening)
@@ -59,3 +67,11 @@ class PipelineData(BaseModel):
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
+
+    @property
+    def recipient_sources(self) -> list[Source]:
+        """The sources the identity resolution found to be about the recipient (all, before it runs)."""
+        if self.paper_screening.method == "not run":
+            return list(self.sources)
+        about = set(self.paper_screening.recipient_sources)
+        return [source for source in self.sources if source.url in about]

@@ -51,16 +51,45 @@ class ScrapingMetadata(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
+class SourceJudgement(BaseModel):
+    """The summariser's judgement of one source: is it about the recipient, and the page's own words
+    that show it (checked in code: pipeline/identity/judgements.py)."""
+
+    url: str = Field(description="The exact url of the source.")
+    about_recipient: str = Field(
+        description='"yes" if the page is about the recipient, "no" if it is about someone else '
+        '(a namesake, a student, a colleague), "unsure" if it cannot be told.'
+    )
+    evidence: str = Field(
+        default="", description="A short exact quote from the page that shows who it is about."
+    )
+
+
 class ScreenedPaper(BaseModel):
     arxiv_id: str
     title: str
     reason: str
 
 
+class SourceVerdict(BaseModel):
+    """Whether a source is about the recipient, why, and what the summariser said (after the checks)."""
+
+    url: str
+    about_recipient: Literal["yes", "no", "unsure"]
+    reasons: list[str] = Field(default_factory=list)
+    model: str = "unsure"
+    model_evidence: str = ""
+
+
 class PaperScreening(BaseModel):
-    """Which arXiv papers the web step's findings tie to the recipient, and which look like a namesake's."""
+    """Which sources and arXiv papers are about the recipient, and why each was kept or dropped."""
 
     method: str = "not run"
-    home_sources: list[str] = Field(default_factory=list)
+    recipient_sources: list[str] = Field(default_factory=list)
+    affiliations: list[str] = Field(default_factory=list)
+    arxiv_authors_of_this_name: int = 0
+    common_name: bool = False
+    sources: list[SourceVerdict] = Field(default_factory=list)
     kept: list[ScreenedPaper] = Field(default_factory=list)
     dropped: list[ScreenedPaper] = Field(default_factory=list)
+    facts_dropped: int = 0

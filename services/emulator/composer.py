@@ -46,6 +46,7 @@ _AFFILIATION_WORDS = {
     "college",
     "institute",
 }
+_PLAIN_OPENERS = {"She", "He", "They", "Her", "His", "Their", "The", "This", "In", "Its"}
 _NAME_WORDS = {"name", "recipient", "professor", "prof", "dr", "doctor", "author", "person", "researcher"}
 
 
@@ -157,6 +158,9 @@ def _value(kind: str, material: _Material, fabricate: bool) -> tuple[str, bool]:
         if paper is not None:
             material.used_papers.append(str(paper.get("arxiv_id", "")))
             return str(paper.get("title", "")), True
+        title = material.book_title()
+        if title:
+            return title, True
         fact = material.best_fact()
         return (material.use_fact(fact), False) if fact else (material.interest, False)
     if kind in ("research", "book"):
@@ -188,7 +192,9 @@ def _sentence_value(material: _Material) -> str:
     fact = material.best_fact()
     if fact is not None:
         text = material.use_fact(fact)
-        return f"I was excited to read that {text[0].lower() + text[1:] if text[:2].istitle() else text}."
+        first = text.split()[0] if text.split() else ""
+        lowered = text[0].lower() + text[1:] if first in _PLAIN_OPENERS else text
+        return f"I was excited to read that {lowered}."
     return f"Your work on {material.interest} is what I most want to learn about."
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from services.emulator.errors import error_response, fault_response
 from services.emulator.faults import EmulatorState
 from services.emulator.roster import PAGE_OWNERS, PAGES, Page, people_in_text
-from services.emulator.text import content_words, sentences
+from services.emulator.text import content_words, name_key, sentences, tokens
 from services.emulator.web import find_page, served_url
 
 DEFAULT_MAX_CHARACTERS = 10_000
@@ -53,13 +54,24 @@ def _render(
     return result
 
 
+@cache
+def _page_words(url: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A roster page's words and meaningful words (the roster never changes while serving)."""
+    page = PAGES[url]
+    text = f"{page.title} {page.text}"
+    return frozenset(tokens(text)), frozenset(content_words(text))
+
+
 def search_pages(query: str) -> list[tuple[float, Page]]:
-    """Pages of every person named in the query, best match with the query's other words first."""
+    """Every page that names a person the query names (their own pages, a student's page that mentions
+    them, a namesake's, a content farm's), best match with the query's other words first."""
     wanted = content_words(query)
+    keys = {name_key(name) for person in people_in_text(query) for name in person.names}
     scored: list[tuple[float, Page]] = []
-    for person in people_in_text(query):
-        for page in person.pages:
-            overlap = len(wanted & content_words(f"{page.title} {page.text}"))
+    for page in PAGES.values():
+        words, meaningful = _page_words(page.url)
+        if any(key and key <= words for key in keys):
+            overlap = len(wanted & meaningful)
             scored.append((0.5 + 0.5 * overlap / max(1, len(wanted)), page))
     scored.sort(key=lambda item: -item[0])
     return scored

@@ -6,21 +6,20 @@ the pipeline); the data is read from the prompt's fenced sections (pipeline/core
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from pipeline.core.prompting import read_section
 from services.emulator.composer import compose_values
 from services.emulator.roster import display_name
-from services.emulator.text import content_words, is_injection, name_key, sentences
+from services.emulator.summarizer import summarize
+from services.emulator.text import sentences
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _BOOK_WORDS = re.compile(r"\b(books?|novels?|author(ed|s)?|memoir|poetry|writing)\b", re.IGNORECASE)
 _RESEARCH_WORDS = re.compile(
     r"\b(papers?|research|publications?|works?|lab|laborator(y|ies)|stud(y|ies))\b", re.IGNORECASE
 )
-MAX_FACTS = 8
 
 
 def detect_role(properties: set[str]) -> str:
@@ -70,41 +69,6 @@ def parse_template(prompt: str) -> dict[str, Any]:
         "search_queries": [" ".join(q.split()) for q in queries if q.strip()][:3] or [name or interest],
         "placeholders": placeholders(template),
     }
-
-
-def _load_json_list(raw: str | None) -> list[dict[str, Any]]:
-    if not raw:
-        return []
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        return []
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def summarize(prompt: str) -> dict[str, Any]:
-    """Short sentences lifted from the sources, most relevant first, each with the URL it came from.
-
-    Like a naive model it keeps whatever the page says, injected instructions included: the
-    pipeline's fencing and verification are what must stop them.
-    """
-    name = read_section(prompt, "recipient_name") or ""
-    interest = read_section(prompt, "recipient_interest") or ""
-    name_words = name_key(name)
-    wanted = content_words(interest)
-    scored: list[tuple[int, int, dict[str, str]]] = []
-    for source in _load_json_list(read_section(prompt, "sources")):
-        url = str(source.get("url", ""))
-        for sentence in sentences(str(source.get("text", ""))):
-            if len(sentence) < 25 or len(sentence) > 320 or not url:
-                continue
-            words = content_words(sentence)
-            score = 3 * len(words & wanted) + 2 * bool(words & name_words) + 5 * is_injection(sentence)
-            if score:
-                scored.append((score, len(scored), {"text": sentence, "source_url": url}))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    facts = list({fact["text"]: fact for _, _, fact in scored}.values())[:MAX_FACTS]
-    return {"facts": facts}
 
 
 _RESUME_NAME = re.compile(r"^[A-Z][A-Za-z'\-\u00C0-\u024F]+(?: [A-Z][A-Za-z'\-\u00C0-\u024F.]+){1,3}$")

@@ -13,7 +13,9 @@ from typing import Literal
 
 from services.emulator.text import content_words, fold, name_key, strip_honorifics, tokens
 
-Kind = Literal["researcher", "author", "arxiv_only", "ghost"]
+# bystander: someone who is never a recipient but shares a recipient's name, writes papers with them,
+# or has a page that mentions them (the web and arXiv are full of such people).
+Kind = Literal["researcher", "author", "arxiv_only", "ghost", "bystander"]
 Flag = Literal[
     "fabricates", "leaves_placeholder", "obeys_injection", "has_injection", "namesake", "thin_pages"
 ]
@@ -95,11 +97,81 @@ def paper_id(title: str, year: int) -> tuple[str, int]:
 
 
 def paper(
-    title: str, year: int, summary: str, authors: tuple[str, ...], categories: tuple[str, ...]
+    title: str,
+    year: int,
+    summary: str,
+    authors: tuple[str, ...],
+    categories: tuple[str, ...],
+    *,
+    arxiv_id: str = "",
 ) -> Paper:
-    """Build a Paper with its deterministic id."""
-    arxiv_id, month = paper_id(title, year)
-    return Paper(arxiv_id, title, year, month, summary, authors, categories)
+    """Build a Paper with its deterministic id (or the given one, e.g. an old-style 'hep-th/9803112')."""
+    made, month = paper_id(title, year)
+    return Paper(arxiv_id or made, title, year, month, summary, authors, categories)
+
+
+def page(url: str, title: str, text: str, *, published: str = "2025-09-15", web: Web = "search") -> Page:
+    """One web page; `text` is what a crawler reads on it (lines become paragraphs)."""
+    return Page(url, title, published, text, web)
+
+
+def person(
+    name: str,
+    *,
+    key: str,
+    affiliation: str,
+    field: str,
+    interest: str,
+    pages: tuple[Page, ...] = (),
+    papers: tuple[Paper, ...] = (),
+    facts: tuple[str, ...] = (),
+    books: tuple[str, ...] = (),
+    kind: Kind = "researcher",
+    position: str = "",
+    request_name: str = "",
+    aliases: tuple[str, ...] = (),
+    flags: tuple[Flag, ...] = (),
+    injection: str = "",
+) -> Person:
+    """A person written out page by page and paper by paper, as real academics' web presence is:
+    `facts` are sentences of their own pages an email may use; `injection` a sentence on one of them
+    that tries to instruct a model."""
+    return Person(
+        key=key,
+        name=name,
+        affiliation=affiliation,
+        field=field,
+        interest=interest,
+        kind=kind,
+        position=position,
+        request_name=request_name or name,
+        aliases=aliases,
+        facts=facts,
+        books=books,
+        pages=pages,
+        papers=papers,
+        flags=frozenset({*flags, "has_injection"} if injection else flags),
+        injection=injection,
+    )
+
+
+def listing(papers: tuple[Paper, ...], style: str = "lab") -> str:
+    """A publication list as sites write them (`lab`: initials and the arXiv id; `scholar`: a scholar-style
+    profile's entries)."""
+
+    def initials(name: str) -> str:
+        parts = name.replace(".", "").split()
+        return " ".join([*(p[0] + "." for p in parts[:-1]), parts[-1]])
+
+    lines = []
+    for item in papers:
+        authors = ", ".join(initials(author) for author in item.authors)
+        if style == "scholar":
+            short = ", ".join(f"{a.split()[0][0]} {a.split()[-1]}" for a in item.authors)
+            lines.append(f"{item.title}\n{short}\narXiv preprint arXiv:{item.arxiv_id}, {item.year}")
+        else:
+            lines.append(f"{authors}. {item.title}. arXiv:{item.arxiv_id} ({item.year}).")
+    return "\n".join(lines)
 
 
 def _slug(name: str) -> str:
@@ -167,37 +239,44 @@ def researcher(
     if injection:
         first = pages[-1]
         pages[-1] = Page(first.url, first.title, first.published, f"{first.text}\n\n{injection}", first.web)
-    all_flags: set[Flag] = set(flags)
-    if injection:
-        all_flags.add("has_injection")
-    if web != "search":
-        all_flags.add("thin_pages")
-    return Person(
+    thin: tuple[Flag, ...] = ("thin_pages",) if web != "search" else ()
+    return person(
+        name,
         key=slug,
-        name=name,
         affiliation=affiliation,
         field=field,
         interest=interest,
         kind=kind,
         position=position,
-        request_name=request_name or name,
+        request_name=request_name,
         aliases=aliases,
         facts=facts,
         books=book_titles,
         pages=tuple(pages) if kind in ("researcher", "author") else (),
         papers=built_papers,
-        flags=frozenset(all_flags),
+        flags=(*flags, *thin),
         injection=injection,
     )
 
 
 def _load() -> tuple[Person, ...]:
     from services.emulator.roster_authors import AUTHORS_AND_EDGE_CASES
+    from services.emulator.roster_careers import CAREERS
     from services.emulator.roster_international import INTERNATIONAL
+    from services.emulator.roster_names import HARD_NAMES
+    from services.emulator.roster_presence import PRESENCE
     from services.emulator.roster_researchers import RESEARCHERS
     from services.emulator.roster_web import WEB_AND_NAMESAKES
 
-    people = (*RESEARCHERS, *INTERNATIONAL, *AUTHORS_AND_EDGE_CASES, *WEB_AND_NAMESAKES)
+    people = (
+        *RESEARCHERS,
+        *INTERNATIONAL,
+        *AUTHORS_AND_EDGE_CASES,
+        *WEB_AND_NAMESAKES,
+        *PRESENCE,
+        *HARD_NAMES,
+        *CAREERS,
+    )
     keys = [person.key for person in people]
     assert len(keys) == len(set(keys)), "roster keys must be unique"
     counts: dict[frozenset[str], int] = {}
@@ -215,12 +294,15 @@ ROSTER: tuple[Person, ...] = _load()
 PAPERS: tuple[Paper, ...] = tuple(p for person in ROSTER for p in person.papers)
 PAGES: dict[str, Page] = {page.url: page for person in ROSTER for page in person.pages}
 PAGE_OWNERS: dict[str, Person] = {page.url: person for person in ROSTER for page in person.pages}
+_NAME_KEYS: tuple[tuple[Person, frozenset[frozenset[str]]], ...] = tuple(
+    (person, frozenset(name_key(name) for name in person.names)) for person in ROSTER
+)
 
 
 def find_people(name: str) -> list[Person]:
     """Every roster person answering to a name (namesakes give several); honorifics and case ignored."""
     key = name_key(name)
-    return [person for person in ROSTER if key and any(name_key(n) == key for n in person.names)]
+    return [person for person, keys in _NAME_KEYS if key and key in keys]
 
 
 def find_person(name: str, interest: str = "") -> Person | None:
@@ -235,7 +317,7 @@ def find_person(name: str, interest: str = "") -> Person | None:
 def people_in_text(text: str) -> list[Person]:
     """People whose full name (any order, any alias) appears among a text's words."""
     words = set(tokens(text))
-    return [person for person in ROSTER if any(name_key(n) <= words for n in person.names)]
+    return [person for person, keys in _NAME_KEYS if any(key <= words for key in keys)]
 
 
 def by_key(key: str) -> Person:
@@ -247,8 +329,12 @@ def by_key(key: str) -> Person:
 
 
 def display_name(name: str) -> str:
-    """A request's name without honorifics, as an email should address it."""
-    return strip_honorifics(name).strip() or name
+    """A request's name without honorifics, in reading order, as an email should address it:
+    'Santos, Maria L.' -> 'Maria L. Santos'."""
+    parts = [strip_honorifics(part).strip() for part in name.split(",")]
+    parts = [part for part in parts if part]
+    ordered = " ".join([*parts[1:], parts[0]]) if len(parts) > 1 else (parts[0] if parts else "")
+    return ordered or name
 
 
 def same_name(a: str, b: str) -> bool:

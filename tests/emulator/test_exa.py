@@ -105,3 +105,19 @@ def test_search_honours_include_and_exclude_domains(emulator_config: EmulatorHan
     assert all(
         "coralbay" not in r.url for r in _search(url, "Michael Chen", exclude_domains=["example.org"]).results
     )
+
+
+def test_search_finds_every_page_that_names_the_person_not_only_their_own(
+    emulator_config: EmulatorHandle,
+) -> None:
+    response = _search(emulator_config.url, "Daniel Okonkwo", num_results=10)
+    urls = {r.url for r in response.results}
+    namesakes = {
+        page.url
+        for key in ("daniel-okonkwo-privacy", "daniel-okonkwo-molecules")
+        for page in by_key(key).pages
+    }
+    assert namesakes <= urls  # both people of that name
+    assert "https://academic-profiles.example.com/daniel-okonkwo" in urls  # and a content farm's page
+    student = _search(emulator_config.url, "Ines Carvalho", num_results=10)
+    assert "https://polyglot-lab.example.org/people/tomasz-wrona" in {r.url for r in student.results}

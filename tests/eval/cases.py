@@ -12,6 +12,17 @@ RESEARCH = (
 )
 BOOK = "Dear {{name}},\n\nI loved your book {{book}}. It stayed with me for weeks.\n\nWarm wishes,\nSam"
 GENERAL = "Hi {{name}},\n\nI am a student interested in {{interest}}. {{detail}}\n\nThanks,\nSam"
+# Templates as students write them: spaced and capitalised names, a placeholder used twice, a title asked
+# for by name, and a free-text instruction in braces.
+REAL = (
+    "Dear {{ Professor Name }},\n\nI am a second-year student in computer science at Northvale. I recently "
+    "read {{their recent paper}}. {{one sentence about why their work excites me}}\n\nWould you have twenty "
+    "minutes in the coming weeks to talk about your group, {{ Professor Name }}?\n\nBest wishes,\nSam"
+)
+TITLE = (
+    'Hello Professor {{last_name}},\n\nYour paper "{{paper_title}}" is the reason I want to work on '
+    "{{research_area}}. Are you taking students for next year?\n\nThanks,\nSam"
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,33 @@ CASES: tuple[EvalCase, ...] = (
     # General templates.
     EvalCase("amara-okafor", "general template", GENERAL),
     EvalCase("ingrid-halvorsen", "general template", GENERAL),
+    # Web presence as real academics have it (services/emulator/roster_presence.py and friends).
+    EvalCase("ines-carvalho", "lab site on another domain", RESEARCH),
+    EvalCase("ines-carvalho", "lab site on another domain", TITLE),
+    EvalCase("ines-carvalho", "lab site on another domain", REAL),
+    EvalCase("daniel-okonkwo-privacy", "same-field namesake", RESEARCH),
+    EvalCase("daniel-okonkwo-privacy", "same-field namesake", TITLE),
+    EvalCase("daniel-okonkwo-molecules", "same-field namesake", RESEARCH),
+    EvalCase("daniel-okonkwo-molecules", "same-field namesake", REAL),
+    # An interest both namesakes fit: nobody can be told apart, so nothing of either may be used.
+    EvalCase(
+        "daniel-okonkwo-privacy", "same-field namesake, vague interest", RESEARCH, interest="machine learning"
+    ),
+    EvalCase("wei-wang-speech", "very common name", RESEARCH),
+    EvalCase("wei-wang-speech", "very common name", TITLE),
+    EvalCase("lukasz-wrobel", "arXiv name variants", RESEARCH),
+    EvalCase("lukasz-wrobel", "arXiv name variants", REAL, name="Dr. Lukasz Wrobel"),
+    EvalCase("maria-luisa-santos", "arXiv name variants", RESEARCH),
+    EvalCase("maria-luisa-santos", "arXiv name variants", REAL, name="Santos, Maria L."),
+    EvalCase("priyanka-deshpande", "papers across archives", RESEARCH),
+    EvalCase("priyanka-deshpande", "papers across archives", TITLE),
+    EvalCase("tobias-engel", "papers, no pages", RESEARCH),
+    EvalCase("eleanor-whitcombe", "pages, no papers", RESEARCH),
+    EvalCase("eleanor-whitcombe", "pages, no papers", REAL),
+    EvalCase("harold-finch-morrow", "emeritus, old papers", RESEARCH),
+    EvalCase("harold-finch-morrow", "emeritus, old papers", REAL),
+    EvalCase("sunita-rao", "moved universities", RESEARCH),
+    EvalCase("sunita-rao", "moved universities", GENERAL),
 )
 
 assert all(case.person in ROSTER for case in CASES)

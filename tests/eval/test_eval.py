@@ -1,4 +1,10 @@
-"""The evaluation set as assertions (`make test` runs it; `make eval` prints the table)."""
+"""The evaluation set as assertions (`make test` runs it; `make eval` prints the table).
+
+The targets are the issue's: under the verbatim, paraphrase and stubborn composers, wrong papers 0,
+false-confident 0, placeholders 0, injection obeyed 0, own-paper recall >= 0.9, confident rate >= 0.9,
+and no extra composer call for a paraphrasing model. "Wrong" is judged against the roster's truth
+(services/emulator/roster*.py), never against the pipeline's own checks.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +15,19 @@ from tests.eval.cases import CASES
 from tests.eval.runner import Run, run_behaviours
 from tests.eval.scoring import MUST_BE_ZERO, Outcome, behaviour_rows, behaviour_table, summary, table
 
-# Every research case whose person has papers cites one, except the two whose composer is scripted to
-# misbehave (it invents a title / leaves the placeholder, and the repair puts the stated interest there):
-# 34 of 36 today. The floor sits a little under that so a real regression fails here, and the per-case
-# test below names the case.
-CITATION_FLOOR = 0.9
-SCRIPTED_NOT_TO_CITE = {"victor-langridge", "harriet-quill"}
-# Cases whose emulated composer is scripted to return a value the checks reject, whatever the knob.
-SCRIPTED_TO_FAIL = {
-    "victor-langridge/composer fabricates",
-    "harriet-quill/composer leaves placeholder",
-    "marcus-ellingham/prompt injection",
-    "boris-kettleworth/prompt injection",
-}
-
-
-# The composer behaviours the issue's targets name; `make eval` also runs `light`.
+OWN_PAPER_RECALL_FLOOR = 0.9
+CONFIDENT_FLOOR = 0.9
+# The composer behaviours the targets name; `make eval` also runs `light`.
 ASSERTED_BEHAVIOURS = ("verbatim", "paraphrase", "stubborn")
-# 41 of the 46 cases can be confident (five are scripted to fail or have nothing to find).
-CONFIDENT_FLOOR = 0.85
+# Research cases expected not to cite an own paper: the composer is scripted to invent a title or leave
+# the placeholder (code then puts a found paper in, but the email is not confident), or the only paper
+# is worded unlike the interest and nothing on the web ties it to the recipient.
+NOT_EXPECTED_TO_CITE = {
+    "rowan-pembrook/no web presence",
+    "daniel-okonkwo-privacy/same-field namesake, vague interest",
+}
+# Cases whose emulated composer returns a value the checks reject, whatever the knob: one retry each.
+SCRIPTED_TO_FAIL = {"victor-langridge/composer fabricates", "harriet-quill/composer leaves placeholder"}
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +45,50 @@ def _outcomes(by_behaviour: dict[str, list[Run]]) -> dict[str, list[Outcome]]:
     return {behaviour: [run.outcome for run in group] for behaviour, group in by_behaviour.items()}
 
 
+def test_the_set_covers_every_kind_of_recipient(runs: list[Run]) -> None:
+    categories = {run.case.category for run in runs}
+    assert len(runs) >= 69
+    assert categories >= {
+        "researcher",
+        "book author",
+        "no web presence",
+        "namesake",
+        "composer fabricates",
+        "composer leaves placeholder",
+        "prompt injection",
+        "non-English name",
+        "honorific",
+        "thin page",
+        "lab site on another domain",
+        "same-field namesake",
+        "very common name",
+        "arXiv name variants",
+        "papers across archives",
+        "papers, no pages",
+        "pages, no papers",
+        "emeritus, old papers",
+        "moved universities",
+    }
+
+
+@pytest.mark.parametrize("behaviour", ASSERTED_BEHAVIOURS)
+@pytest.mark.parametrize("row", MUST_BE_ZERO)
+def test_must_be_zero_rows_are_zero(by_behaviour: dict[str, list[Run]], behaviour: str, row: str) -> None:
+    outcomes = [run.outcome for run in by_behaviour[behaviour]]
+    assert summary(outcomes)[row] == 0, table(outcomes)
+
+
+def test_research_emails_cite_one_of_the_recipients_own_papers(runs: list[Run]) -> None:
+    outcomes = [run.outcome for run in runs]
+    assert summary(outcomes)["own-paper recall"] >= OWN_PAPER_RECALL_FLOOR, table(outcomes)
+    missing = [
+        o.case.label
+        for o in outcomes
+        if o.research_with_papers and not o.cites_paper and o.case.label not in NOT_EXPECTED_TO_CITE
+    ]
+    assert missing == []
+
+
 def test_every_composer_behaviour_is_confident_on_most_emails_and_never_wrongly(
     by_behaviour: dict[str, list[Run]],
 ) -> None:
@@ -58,53 +102,22 @@ def test_every_composer_behaviour_is_confident_on_most_emails_and_never_wrongly(
 
 
 def test_a_paraphrasing_composer_costs_no_extra_call(by_behaviour: dict[str, list[Run]]) -> None:
-    """Drift is fixed at the seams in code: only the values the checks reject are asked for again, and
-    the set's only rejected values come from the composers scripted to misbehave (one retry each)."""
+    """Drift is fixed at the seams in code: only values the checks reject are asked for again, and in
+    this set those come only from the composers scripted to misbehave (one retry each)."""
     for behaviour in ASSERTED_BEHAVIOURS:
         calls = {run.case.label: run.outcome.composer_calls for run in by_behaviour[behaviour]}
-        retried = {label for label, count in calls.items() if count > 1}
-        assert retried <= SCRIPTED_TO_FAIL, (behaviour, retried)
+        assert {label for label, count in calls.items() if count > 1} <= SCRIPTED_TO_FAIL, behaviour
         behaving = [count for label, count in calls.items() if label not in SCRIPTED_TO_FAIL]
         assert sum(behaving) / len(behaving) == 1.0
 
 
-def test_the_set_covers_every_kind_of_recipient(runs: list[Run]) -> None:
-    categories = {run.case.category for run in runs}
-    assert len(runs) >= 30
-    assert categories >= {
-        "researcher",
-        "book author",
-        "no web presence",
-        "namesake",
-        "composer fabricates",
-        "composer leaves placeholder",
-        "prompt injection",
-        "non-English name",
-        "honorific",
-        "thin page",
-    }
-
-
-@pytest.mark.parametrize("row", MUST_BE_ZERO)
-def test_must_be_zero_rows_are_zero(runs: list[Run], row: str) -> None:
-    assert summary([run.outcome for run in runs])[row] == 0, table([run.outcome for run in runs])
-
-
-def test_research_emails_cite_a_verified_paper(runs: list[Run]) -> None:
-    outcomes = [run.outcome for run in runs]
-    assert summary(outcomes)["research citation share"] >= CITATION_FLOOR, table(outcomes)
-    missing = [
-        o.case.label
-        for o in outcomes
-        if o.research_with_papers and not o.cites_paper and o.case.key not in SCRIPTED_NOT_TO_CITE
-    ]
-    assert missing == []
-
-
 def test_misbehaving_composers_and_missing_research_are_never_confident(runs: list[Run]) -> None:
     for run in runs:
-        if run.case.category in ("composer fabricates", "composer leaves placeholder") or (
-            run.case.key in ("quentin-vasquez-hale", "marcus-ellingham")
+        if run.case.category in (
+            "composer fabricates",
+            "composer leaves placeholder",
+            "no web presence",
+            "same-field namesake, vague interest",
         ):
             assert not run.result.is_confident, run.case.label
             assert run.result.verification.failed, run.case.label
@@ -115,6 +128,13 @@ def test_well_behaved_recipients_with_research_get_confident_grounded_emails(run
     assert expected and all(run.outcome.confident and run.outcome.grounded for run in expected), [
         run.case.label for run in expected if not (run.outcome.confident and run.outcome.grounded)
     ]
+
+
+def test_pages_and_papers_of_someone_else_never_reach_the_composer(runs: list[Run]) -> None:
+    for run in runs:
+        own = {paper.arxiv_id for paper in run.case.person.papers}
+        assert {paper.arxiv_id for paper in run.result.arxiv_papers} <= own, run.case.label
+        assert not any(problem.startswith("someone else") for problem in run.outcome.problems), run.case.label
 
 
 def test_no_case_is_listed_twice() -> None:

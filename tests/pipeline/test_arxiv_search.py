@@ -96,13 +96,7 @@ def test_ranked_papers_are_the_same_as_with_one_request_per_author(
     shared, single = asyncio.run(both())
 
     def ranked(papers: list[ArxivPaper]) -> list[str]:
-        ranking = rank_papers(
-            papers,
-            name=person.request_name,
-            interest=person.interest,
-            limit=CANDIDATES,
-            keep_mixed_fields=True,
-        )
+        ranking = rank_papers(papers, name=person.request_name, interest=person.interest, limit=CANDIDATES)
         return [paper.arxiv_id for paper in ranking]
 
     assert ranked(shared) == ranked(single)

@@ -200,3 +200,26 @@ def test_seed_latency_end_to_end_is_the_critical_path_plus_little(emulator_confi
     critical_path = 1.2 + max(2.5 + 2.8, 0.8) + 3.1
     # Generous for a busy 2-core machine; running the searches one after another would add 2.5 s.
     assert critical_path <= elapsed < critical_path + 1.2, result.step_timings
+
+
+def test_a_lab_site_on_another_domain_keeps_her_papers_and_the_title_placeholder_gets_one(
+    emulator_config: EmulatorHandle,
+) -> None:
+    """The issue's case: department profile on cs.<university>, publications on the lab's own domain."""
+    person = by_key("ines-carvalho")
+    template = 'Hello Professor {{last_name}},\n\nYour paper "{{paper_title}}" is why I want to join.\n\nSam'
+    result = run(person, template=template)
+    titles = {paper.title for paper in person.papers}
+    assert result.arxiv_papers and {paper.title for paper in result.arxiv_papers} <= titles
+    assert "https://polyglot-lab.example.org/publications" in result.paper_screening.recipient_sources
+    assert any(f'"{title}"' in result.email_message for title in titles), result.email_message
+    assert result.is_confident, result.verification.failed
+
+
+def test_a_same_field_namesakes_papers_and_pages_are_not_used(emulator_config: EmulatorHandle) -> None:
+    person, other = by_key("daniel-okonkwo-privacy"), by_key("daniel-okonkwo-molecules")
+    result = run(person)
+    assert {p.arxiv_id for p in result.arxiv_papers} <= {p.arxiv_id for p in person.papers}
+    verdicts = {v.url: v.about_recipient for v in result.paper_screening.sources}
+    assert all(verdicts.get(page.url, "no") == "no" for page in other.pages)
+    assert not any(fact.source_url in {page.url for page in other.pages} for fact in result.facts)

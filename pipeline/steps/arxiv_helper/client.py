@@ -21,7 +21,7 @@ import httpx
 from arxiv import _feed as arxiv_feed
 
 from pipeline.models import ArxivPaper
-from pipeline.text import normalise_arxiv_id, normalise_name
+from pipeline.text import normalise_arxiv_id, normalise_name, words
 from services import async_runtime
 
 REQUEST_TIMEOUT_SECONDS = 15.0
@@ -45,9 +45,16 @@ class FeedPage:
 
 
 def author_query(name: str) -> str:
-    """arXiv query for a person's papers: `au:"Jane Smith"` on the normalised name."""
-    clean = re.sub(r'["()]', " ", normalise_name(name))
-    return f'au:"{" ".join(clean.split())}"'
+    """arXiv query for a person's papers: the normalised name as written, or as arXiv lists authors,
+    family name and first initial (`au:"Jane Q. Smith" OR au:Smith_J`), which finds 'J. Smith',
+    'Jane Smith' and 'Jane Q. Smith' alike, accents or not (arXiv's author ids are ASCII)."""
+    clean = " ".join(re.sub(r'["()]', " ", normalise_name(name)).split())
+    parts = clean.split()
+    if len(parts) < 2:
+        return f'au:"{clean}"'
+    family = "_".join(word.capitalize() for word in words(parts[-1]))
+    initial = words(parts[0])[0][0].upper() if words(parts[0]) else ""
+    return f'au:"{clean}" OR au:{family}_{initial}' if family and initial else f'au:"{clean}"'
 
 
 def to_paper(result: arxiv.Result) -> ArxivPaper:

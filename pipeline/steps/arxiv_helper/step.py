@@ -62,14 +62,11 @@ class ArxivHelperStep(Step):
             log.warning("arxiv query failed: %s", type(exc).__name__)
             data.warn(f"arXiv search failed: {type(exc).__name__}: {str(exc)[:200]}")
             return StepResult(note="arXiv unavailable; no papers")
+        # Every paper the name could have written: the identity resolution decides, with the web's help.
         data.arxiv_papers = rank_papers(
-            found.papers,
-            name=data.recipient_name,
-            interest=data.recipient_interest,
-            limit=CANDIDATES,
-            keep_mixed_fields=True,  # the namesake screen decides, with the web step's findings
+            found.papers, name=data.recipient_name, interest=data.recipient_interest, limit=CANDIDATES
         )
         origin = "cached" if found.source == "cache" else "from arXiv"
         return StepResult(
-            note=f"{len(found.papers)} papers for {query} ({origin}), {len(data.arxiv_papers)} kept"
+            note=f"{len(found.papers)} papers for {query} ({origin}), {len(data.arxiv_papers)} by this name"
         )

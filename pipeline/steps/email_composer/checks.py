@@ -67,11 +67,16 @@ def _failed(name: str, placeholder: Placeholder, detail: str) -> VerificationChe
     return VerificationCheck(name=name, passed=False, detail=f"{placeholder.text}: {detail}")
 
 
+def known_works(evidence: Evidence) -> list[str]:
+    """Titles a value may name: the papers found, and works the recipient's pages quote."""
+    titles = [paper.title for paper in evidence.papers]
+    return titles + [phrase for source in evidence.sources for phrase in quoted_phrases(source.text)]
+
+
 def works_named(value: str, evidence: Evidence) -> list[str]:
     """Titles of papers (or works the recipient's pages quote) that a value names."""
     text = f" {' '.join(words(value))} "
-    titles = [paper.title for paper in evidence.papers]
-    titles += [phrase for source in evidence.sources for phrase in quoted_phrases(source.text)]
+    titles = known_works(evidence)
     named = []
     for title in titles:
         full, main = " ".join(words(title)), " ".join(words(title.split(":")[0]))
@@ -93,17 +98,21 @@ def _says_something_found(value: str, evidence: Evidence) -> bool:
 
 
 def _is_recipients_name(value: str, recipient_name: str) -> bool:
-    """Every word of the value is part of the recipient's name (an honorific aside): 'Professor Okafor',
-    'Amara', 'Liu' for 'Liu Yang'; never someone else's name or a phrase."""
+    """Every word of the value is part of the recipient's name (an honorific aside) and one is more than
+    an initial: 'Professor Okafor', 'Amara', 'Liu' for 'Liu Yang'; never 'Professor L.', someone else's
+    name or a phrase."""
     name_words = set(words(normalise_name(recipient_name)))
     have = [word for word in words(value) if word not in HONORIFICS]
-    return bool(have) and set(have) <= name_words
+    return set(have) <= name_words and any(len(word) > 1 for word in have)
 
 
 def _gives_instructions(value: str) -> bool:
+    """A sentence opening with an order ('Reply with ...'), unless it is a title ('Contact Networks in')."""
     for sentence in split_sentences(value):
         first = re.match(r"[\W_]*([A-Za-z-]+)", sentence)
-        if first and fold(first.group(1)) in _IMPERATIVES:
+        tail = re.findall(r"[A-Za-z][\w'-]*", sentence)[1:]
+        title_cased = bool(tail) and sum(word[0].isupper() for word in tail) * 2 > len(tail)
+        if first and fold(first.group(1)) in _IMPERATIVES and not title_cased:
             return True
     return False
 

@@ -14,9 +14,8 @@ from pydantic_ai import Agent
 from config.settings import get_settings
 from pipeline.core.step import Step
 from pipeline.models import FilledValue, PipelineData, StepResult, Verification, VerificationCheck
-from pipeline.namesakes import screen_papers
 from pipeline.steps.email_composer.assembly import Assembled, assemble
-from pipeline.steps.email_composer.checks import check_value
+from pipeline.steps.email_composer.checks import check_value, known_works
 from pipeline.steps.email_composer.output import ComposedValues
 from pipeline.steps.email_composer.prompt import INSTRUCTIONS, build_prompt
 from pipeline.template_fit import Placeholder, placeholder_key, template_placeholders
@@ -47,7 +46,7 @@ def evidence_of(data: PipelineData) -> Evidence:
         recipient_name=data.recipient_name,
         recipient_interest=data.recipient_interest,
         template_type=data.template_type,
-        sources=data.sources,
+        sources=data.recipient_sources,
         facts=data.facts,
         papers=data.arxiv_papers,
         problems=[*data.scraping.warnings, *data.warnings],
@@ -110,14 +109,6 @@ class EmailComposerStep(Step):
     name = "email_composer"
 
     async def run(self, data: PipelineData) -> StepResult:
-        # Web and arXiv ran side by side; only now can the web's findings judge arXiv's namesakes.
-        data.arxiv_papers, data.paper_screening = screen_papers(
-            data.arxiv_papers,
-            sources=data.sources,
-            facts=data.facts,
-            name=data.recipient_name,
-            interest=data.recipient_interest,
-        )
         evidence = evidence_of(data)
         placeholders = template_placeholders(data.email_template)
         words = lowercase_words(evidence)
@@ -182,7 +173,7 @@ class EmailComposerStep(Step):
                 template_type=data.template_type,
                 facts=data.facts,
                 papers=data.arxiv_papers,
-                sources=data.sources,
+                sources=data.recipient_sources,
                 failed_values=failed_values,
             ),
         )
@@ -210,13 +201,24 @@ def _check(draft: _Draft, placeholders: list[Placeholder], evidence: Evidence, w
 def _to_retry(draft: _Draft, placeholders: list[Placeholder], evidence: Evidence) -> list[str]:
     """Placeholders worth a corrective retry: the failed values, and, when the email cites none of the
     research found, every value that could carry it."""
-    keys = draft.failed_keys
+    by_key = {p.key: p for p in placeholders}
+    # A title nobody found cannot be named on a second try either.
+    nothing_to_name = not known_works(evidence)
+    keys = [
+        key
+        for key in draft.failed_keys
+        if not (nothing_to_name and by_key[key].kind == "title" and _only_titles(draft.failures[key]))
+    ]
     ungrounded = any(c.name == "grounded" and not c.passed for c in draft.email_checks)
     if ungrounded and (evidence.facts or evidence.papers):
         keys += [p.key for p in placeholders if p.kind not in ("name", "first_name", "last_name")]
     if any(c.name.startswith("cited_") and not c.passed for c in draft.email_checks) and not keys:
         keys = [p.key for p in placeholders]
     return list(dict.fromkeys(keys))
+
+
+def _only_titles(failures: list[VerificationCheck]) -> bool:
+    return all(check.name in ("titles_verified", "grounded") for check in failures)
 
 
 def _describe(draft: _Draft, keys: list[str]) -> list[dict[str, Any]]:

@@ -31,6 +31,8 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 _LINK = re.compile(r"https?://|www\.|[\w.+-]+@[\w-]+\.[\w.]+")
+# A fact about an academic is said about them; text addressed to "you" is aimed at the reader.
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
 
 
 def summarizer_agent() -> Agent[None, ResearchNotes]:
@@ -38,8 +40,9 @@ def summarizer_agent() -> Agent[None, ResearchNotes]:
 
 
 def looks_like_instruction(text: str) -> bool:
-    """Page text aimed at a language model, or carrying a link or address: never a fact about a person."""
-    return bool(_INSTRUCTION.search(text) or _LINK.search(text))
+    """Page text aimed at a language model or at the reader, or carrying a link or address: never a
+    fact about a person."""
+    return bool(_INSTRUCTION.search(text) or _LINK.search(text) or _SECOND_PERSON.search(text))
 
 
 def grounded_facts(facts: list[Fact], sources: list[Source], *, limit: int = MAX_FACTS) -> list[Fact]:
@@ -94,6 +97,7 @@ class WebScraperStep(Step):
             ),
         )
         data.facts = grounded_facts(outcome.output.facts, sources)
+        data.source_judgements = outcome.output.sources
         dropped = len(outcome.output.facts) - len(data.facts)
         note = f"dropped {dropped} facts without a matching source" if dropped > 0 else None
         return StepResult(model=outcome.model, usage=outcome.usage, note=note)

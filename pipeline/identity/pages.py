@@ -1,0 +1,158 @@
+"""What a web page says about where it stands: its host, the institutions it names, the addresses it
+links to, and whether an institution vouches for it.
+
+A page is *vouched* when an institution stands behind it: it is hosted on a university's domain
+(`.edu`, `.ac.xx`, `.edu.xx`), or on the domain of the institution it names ('Lakemont Institute for
+AI' on lakemont-ai.example.org), or a vouched page links to it. Anything else (a personal site, a
+scholar-style profile, a content farm) only describes itself: what it claims is not evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from pipeline.models import Source
+from pipeline.text import fold, words
+
+_KEYWORD = r"(?:University|Universit[éeyà]|Universidad|Universität|Institute|Institut|College|Polytechnic)"
+_CAPITALISED = r"[A-Z][\w'\u2019-]*"
+_INSTITUTION = re.compile(
+    rf"\b{_KEYWORD}\s+(?:of|for|de|des|du|di|der|la)\s+(?:the\s+)?{_CAPITALISED}(?:\s+{_CAPITALISED})*"
+    rf"|\b(?:{_CAPITALISED}\s+){{1,4}}{_KEYWORD}(?:\s+(?:of|for)\s+(?:{_CAPITALISED}|AI)(?:\s+{_CAPITALISED})*)?"
+)
+_GENERIC = frozenset(
+    {
+        "university",
+        "universite",
+        "universidad",
+        "universitat",
+        "institute",
+        "institut",
+        "college",
+        "polytechnic",
+        "school",
+        "of",
+        "for",
+        "the",
+        "de",
+        "des",
+        "du",
+        "di",
+        "der",
+        "la",
+        "and",
+        "technology",
+        "department",
+        "faculty",
+    }
+)
+_ADDRESS = re.compile(
+    r"(?<![@\w.-])(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,})(/[^\s,;)\"'<>]*)?", re.I
+)
+_ACADEMIC_SUFFIX = re.compile(r"\.(?:edu|(?:ac|edu)\.[a-z]{2})$")
+
+
+def institution_key(name: str) -> frozenset[str]:
+    """The distinctive words of an institution's name: 'University of Eastmarch' -> {'eastmarch'}."""
+    return frozenset(word for word in words(name) if word not in _GENERIC)
+
+
+def same_institution(one: frozenset[str], other: frozenset[str]) -> bool:
+    return bool(one) and bool(other) and (one <= other or other <= one)
+
+
+def org_domain(host: str) -> str | None:
+    """The university a host belongs to ('cs.halden.example.edu' -> 'halden.example.edu'), if any."""
+    if not _ACADEMIC_SUFFIX.search(host):
+        return None
+    labels = host.split(".")
+    keep = 3 if labels[-2] in ("example", "ac", "edu") else 2
+    return ".".join(labels[-keep:]) if len(labels) >= keep else host
+
+
+def _hosted_by(institution: frozenset[str], labels: set[str]) -> bool:
+    """A host label carries a distinctive word of the institution ('coralbay' for 'Coral Bay Marine
+    Institute', 'lakemont-ai' for 'Lakemont Institute for AI')."""
+    return any(len(word) >= 4 and word in label for word in institution for label in labels)
+
+
+def _address(host: str, path: str) -> str:
+    return f"{host.lower().removeprefix('www.')}{path.rstrip('/')}"
+
+
+@dataclass
+class PageFacts:
+    """One source as the identity resolution sees it."""
+
+    source: Source
+    tokens: list[str]
+    host: str
+    address: str  # host + path + query, no scheme, no trailing slash
+    institutions: list[frozenset[str]]
+    links: set[str]  # addresses and bare hosts the text names
+    org: str | None
+    hosted_by_named_institution: bool
+    vouched: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, source: Source) -> PageFacts:
+        text = f"{source.title}\n{source.text}"
+        parts = urlsplit(source.url)
+        host = (parts.hostname or "").lower().removeprefix("www.")
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        institutions = [
+            key for key in (institution_key(m.group(0)) for m in _INSTITUTION.finditer(text)) if key
+        ]
+        labels = set(re.split(r"[.-]", host)) - {"example", "www", "com", "org", "net"}
+        links = {_address(m.group(1), m.group(2) or "") for m in _ADDRESS.finditer(text)}
+        links |= {m.group(1).lower().removeprefix("www.") for m in _ADDRESS.finditer(text)}
+        return cls(
+            source=source,
+            tokens=words(text),
+            host=host,
+            address=_address(host, path),
+            institutions=list(dict.fromkeys(institutions)),
+            links=links - {_address(host, path)},
+            org=org_domain(host),
+            hosted_by_named_institution=any(_hosted_by(key, labels) for key in institutions),
+        )
+
+    def links_to(self, other: PageFacts) -> bool:
+        """This page names the other's address, or its bare host (a site of its own)."""
+        return other.address in self.links or other.host in self.links
+
+    def same_site(self, other: PageFacts) -> bool:
+        """Same host, and one page's path contains the other's ('/people/x' and '/people/x/publications')."""
+        if self.host != other.host:
+            return False
+        mine, theirs = self.address + "/", other.address + "/"
+        return mine.startswith(theirs) or theirs.startswith(mine)
+
+    def shares_institution(self, other: PageFacts) -> bool:
+        if self.org and self.org == other.org:
+            return True
+        return any(same_institution(a, b) for a in self.institutions for b in other.institutions)
+
+    @property
+    def text(self) -> str:
+        return f"{self.source.title}\n{self.source.text}"
+
+
+def folded_phrase(text: str) -> str:
+    return f" {' '.join(words(text))} "
+
+
+def contains_phrase(tokens: list[str], phrase: str) -> bool:
+    wanted = " ".join(words(phrase))
+    return bool(wanted) and f" {wanted} " in f" {' '.join(tokens)} "
+
+
+def fold_quotes(text: str) -> str:
+    """Case, whitespace, quote marks and dashes folded, for checking that a quote is on a page."""
+    table = str.maketrans(
+        {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-"}
+    )
+    return " ".join(fold(text.translate(table)).split())
