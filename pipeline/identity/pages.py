@@ -91,6 +91,8 @@ class PageFacts:
     host: str
     address: str  # host + path + query, no scheme, no trailing slash
     institutions: list[frozenset[str]]
+    # The page's own institution: the one that hosts it, else the first it names (its affiliation line).
+    own: list[frozenset[str]]
     links: set[str]  # addresses and bare hosts the text names
     org: str | None
     hosted_by_named_institution: bool
@@ -109,15 +111,17 @@ class PageFacts:
         labels = set(re.split(r"[.-]", host)) - {"example", "www", "com", "org", "net"}
         links = {_address(m.group(1), m.group(2) or "") for m in _ADDRESS.finditer(text)}
         links |= {m.group(1).lower().removeprefix("www.") for m in _ADDRESS.finditer(text)}
+        hosting = [key for key in institutions if _hosted_by(key, labels)]
         return cls(
             source=source,
             tokens=words(text),
             host=host,
             address=_address(host, path),
             institutions=list(dict.fromkeys(institutions)),
+            own=hosting or institutions[:1],
             links=links - {_address(host, path)},
             org=org_domain(host),
-            hosted_by_named_institution=any(_hosted_by(key, labels) for key in institutions),
+            hosted_by_named_institution=bool(hosting),
         )
 
     def links_to(self, other: PageFacts) -> bool:
@@ -132,9 +136,14 @@ class PageFacts:
         return mine.startswith(theirs) or theirs.startswith(mine)
 
     def shares_institution(self, other: PageFacts) -> bool:
+        """The same university domain, or one page names the other's own institution ('after four years
+        at Kessler Polytechnic' on the new department's page). Two pages that merely name the same
+        third institution (an alma mater, a collaborator's) are not tied by it."""
         if self.org and self.org == other.org:
             return True
-        return any(same_institution(a, b) for a in self.institutions for b in other.institutions)
+        return any(same_institution(a, b) for a in self.own for b in other.institutions) or any(
+            same_institution(a, b) for a in other.own for b in self.institutions
+        )
 
     @property
     def text(self) -> str:

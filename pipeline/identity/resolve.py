@@ -249,7 +249,7 @@ def resolve_identity(
         method=_method(recipient is not None, ambiguous, bool(pages), common),
         recipient_sources=recipient_urls,
         affiliations=affiliations,
-        arxiv_authors_of_this_name=authors,
+        arxiv_author_groups=authors,
         common_name=common,
         sources=list(verdicts.values()),
         kept=[

@@ -87,7 +87,9 @@ class PaperScreening(BaseModel):
     method: str = "not run"
     recipient_sources: list[str] = Field(default_factory=list)
     affiliations: list[str] = Field(default_factory=list)
-    arxiv_authors_of_this_name: int = 0
+    # Separate groups of co-authors among the papers arXiv has for this name: about how many people
+    # write under it; many of them make it a very common name (then only tied papers are kept).
+    arxiv_author_groups: int = 0
     common_name: bool = False
     sources: list[SourceVerdict] = Field(default_factory=list)
     kept: list[ScreenedPaper] = Field(default_factory=list)

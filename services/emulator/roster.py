@@ -262,6 +262,7 @@ def researcher(
 def _load() -> tuple[Person, ...]:
     from services.emulator.roster_authors import AUTHORS_AND_EDGE_CASES
     from services.emulator.roster_careers import CAREERS
+    from services.emulator.roster_common_name import COMMON_NAME
     from services.emulator.roster_international import INTERNATIONAL
     from services.emulator.roster_names import HARD_NAMES
     from services.emulator.roster_presence import PRESENCE
@@ -275,6 +276,7 @@ def _load() -> tuple[Person, ...]:
         *WEB_AND_NAMESAKES,
         *PRESENCE,
         *HARD_NAMES,
+        *COMMON_NAME,
         *CAREERS,
     )
     keys = [person.key for person in people]

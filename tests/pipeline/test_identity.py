@@ -234,7 +234,7 @@ def test_a_very_common_name_keeps_only_papers_tied_to_the_recipients_pages() -> 
         for i in range(9)
     ]
     found = resolve([wang], [own, *others], name="Wei Wang", interest="speech recognition")
-    assert found.screening.common_name and found.screening.arxiv_authors_of_this_name == 10
+    assert found.screening.common_name and found.screening.arxiv_author_groups == 10
     assert kept(found) == {"2401.20"}
     assert all("a very common name" in p.reason for p in found.screening.dropped)
     without_web = resolve([], [own, *others], name="Wei Wang", interest="speech recognition")
@@ -295,3 +295,53 @@ def test_facts_are_kept_only_from_pages_about_the_recipient() -> None:
     ]
     found = resolve([DEPT, FARM], [], facts=facts)
     assert found.facts == facts[:1] and found.screening.facts_dropped == 1
+
+
+def test_what_vouches_for_a_page_and_what_does_not() -> None:
+    lab = Source(
+        url="https://lakemont-ai.example.org/team/x",
+        title="X",
+        text="Daniel Okonkwo, Lakemont Institute for AI.",
+    )
+    own = Source(
+        url="https://danielokonkwo.example.com/", title="Daniel Okonkwo", text="Daniel Okonkwo's homepage."
+    )
+    claims = Source(
+        url="https://academic-profiles.example.com/daniel-okonkwo",
+        title="Daniel Okonkwo",
+        text="Daniel Okonkwo of Ridgeway University. See cs.ridgeway.example.edu for more.",
+    )
+    found = resolve([lab, own, claims], [], name="Daniel Okonkwo", interest="graph networks")
+    reasons = {v.url: v.reasons for v in found.screening.sources}
+    assert "hosted by the institution it names" in reasons[lab.url]
+    assert "on a domain in the recipient's own name" in reasons[own.url]
+    # Naming a university, or linking to its site, is something any page can do.
+    assert "no institution vouches for it" in reasons[claims.url]
+
+
+def test_a_professor_who_moved_is_one_person_and_an_alma_mater_ties_nobody() -> None:
+    new = Source(
+        url="https://chemeng.halden.example.edu/people/sunita-rao",
+        title="Sunita Rao | Halden University",
+        text="Sunita Rao joined Halden University in 2023 after four years at Kessler Polytechnic. She "
+        "designs membranes for lithium extraction.",
+    )
+    old = Source(
+        url="https://chem.kessler.example.edu/faculty/srao",
+        title="Sunita Rao - Kessler Polytechnic",
+        text="Sunita Rao is an Assistant Professor at Kessler Polytechnic. Her group makes membranes.",
+    )
+    found = resolve([new, old], [], name="Sunita Rao", interest="membranes for lithium extraction")
+    assert found.screening.recipient_sources == [new.url, old.url]
+    a = Source(
+        url="https://cs.ridgeway.example.edu/~mchen",
+        title="Michael Chen | Ridgeway University",
+        text="Michael Chen works on 3D scene reconstruction. PhD, Northvale University.",
+    )
+    b = Source(
+        url="https://bio.coralbay.example.edu/mchen",
+        title="Michael Chen | Coral Bay University",
+        text="Michael Chen studies coral reefs. Previously a postdoc at Northvale University.",
+    )
+    found = resolve([a, b], [], name="Michael Chen", interest="3D scene reconstruction")
+    assert verdict(found, a) == "yes" and verdict(found, b) == "no"
