@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from services import async_runtime
+from services.pinned_pool import pinned_pool
 
 type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 type Resolver = Callable[[str, int], Sequence[str]]
@@ -227,28 +228,29 @@ class SafeFetcher:
         self, url: str, max_bytes: int, timeout: float, allowed_types: Collection[str], accept: str | None
     ) -> Fetched:
         target = await self.check(url)
-        # No cookie jar survives between hops and the environment's proxies are ignored: a proxy
-        # would resolve the name again, undoing the pin.
-        async with httpx.AsyncClient(trust_env=False, follow_redirects=False) as client:
-            for _hop in range(MAX_REDIRECTS + 1):
-                client.cookies.clear()
-                response = await client.send(self._pinned_request(target, timeout, accept), stream=True)
-                try:
-                    location = response.headers.get("location")
-                    if response.status_code in REDIRECT_STATUSES and location:
-                        try:
-                            next_url = target.url.join(location)
-                        except httpx.InvalidURL:
-                            raise FetchFailed("The server sent an invalid redirect") from None
-                        target = await self.check(next_url)
-                        continue
-                    if response.status_code != 200:
-                        raise FetchFailed(f"The server answered with status {response.status_code}")
-                    content_type = _check_type(response, allowed_types)
-                    body = await _read_capped(response, max_bytes)
-                    return Fetched(url=str(target.url), content_type=content_type, body=body)
-                finally:
-                    await response.aclose()
+        # The loop's pooled connections, reused only for the same host name and checked address.
+        # No cookie jar and no environment proxies: a proxy would resolve the name again, undoing
+        # the pin.
+        pool = pinned_pool()
+        for _hop in range(MAX_REDIRECTS + 1):
+            request = self._pinned_request(target, timeout, accept)
+            response = await pool.send(request, host=target.host)
+            try:
+                location = response.headers.get("location")
+                if response.status_code in REDIRECT_STATUSES and location:
+                    try:
+                        next_url = target.url.join(location)
+                    except httpx.InvalidURL:
+                        raise FetchFailed("The server sent an invalid redirect") from None
+                    target = await self.check(next_url)
+                    continue
+                if response.status_code != 200:
+                    raise FetchFailed(f"The server answered with status {response.status_code}")
+                content_type = _check_type(response, allowed_types)
+                body = await _read_capped(response, max_bytes)
+                return Fetched(url=str(target.url), content_type=content_type, body=body)
+            finally:
+                await response.aclose()
         raise FetchRefused(f"Too many redirects (more than {MAX_REDIRECTS})")
 
     def _pinned_request(self, target: Target, timeout: float, accept: str | None) -> httpx.Request:
