@@ -20,7 +20,7 @@ from database.engine import get_sessionmaker
 from models import User
 from services.auth import AuthError, AuthUnavailable, KeysNotCached, TokenClaims, get_token_verifier
 from services.errors import Forbidden, NotInitialised, ServiceUnavailable, Unauthorized
-from services.events import stream_slots
+from services.events import take_stream_slot
 
 bearer = HTTPBearer(auto_error=False, description="Supabase access token")
 
@@ -143,4 +143,4 @@ class EventStream(StreamingResponse):
 
 def event_stream(user_id: uuid.UUID, events: AsyncIterator[str]) -> EventStream:
     """Take one of the user's stream slots (429 when all are in use) for this stream's life."""
-    return EventStream(events, release=stream_slots().take(user_id))
+    return EventStream(events, release=take_stream_slot(user_id))

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     browser_max_pages: int = 2
     browser_timeout_seconds: float = 15.0
     template_generation_limit: int = 5
+    # Templates being written at once, per user and per API process (each holds a resume in memory
+    # and a model call open for ~15 s).
+    template_generations_per_user: int = 2
+    template_generations_in_flight: int = 4
     # Resume PDFs come only from these URL prefixes; empty means `resume_origins` (Supabase storage).
     # These origins and SUPABASE_URL's are trusted exactly as configured (scheme, host, port): they
     # may use any port and resolve to private addresses. See services/templates.py.

@@ -18,7 +18,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import threading
 import time
 import uuid
 import weakref
@@ -36,6 +35,7 @@ from database.engine import session_scope
 from schemas.queue import QueueItemOut
 from services import queue
 from services.errors import RateLimited
+from services.slots import Slots, UserAtCap
 from services.task_status import read_task_statuses
 
 log = logging.getLogger(__name__)
@@ -176,45 +176,21 @@ def poller() -> Poller:
     return _pollers[loop]
 
 
-class StreamSlots:
-    """How many streams each user has open in this process; over the cap is a 429."""
-
-    def __init__(self) -> None:
-        self._open: dict[uuid.UUID, int] = defaultdict(int)
-        self._lock = threading.Lock()
-
-    def take(self, user_id: uuid.UUID) -> Callable[[], None]:
-        """Reserve a slot for a new stream; returns the function that frees it (safe to call twice)."""
-        cap = get_settings().sse_streams_per_user
-        with self._lock:
-            if self._open[user_id] >= cap:
-                raise RateLimited(
-                    f"Too many live streams open ({cap} per user); close one or poll instead",
-                    retry_after=STREAM_SLOT_RETRY_AFTER_SECONDS,
-                )
-            self._open[user_id] += 1
-        freed = False
-
-        def free() -> None:
-            nonlocal freed
-            with self._lock:
-                if freed:
-                    return
-                freed = True
-                self._open[user_id] -= 1
-                if not self._open[user_id]:
-                    del self._open[user_id]
-
-        return free
-
-    def open(self, user_id: uuid.UUID) -> int:
-        with self._lock:
-            return self._open.get(user_id, 0)
-
-
 @lru_cache
-def stream_slots() -> StreamSlots:
-    return StreamSlots()
+def _stream_slots() -> Slots:
+    return Slots(per_user=lambda: get_settings().sse_streams_per_user)
+
+
+def take_stream_slot(user_id: uuid.UUID) -> Callable[[], None]:
+    """Hold one of the user's stream slots (429 when all are open); returns the function freeing it."""
+    try:
+        return _stream_slots().take(user_id)
+    except UserAtCap:
+        cap = get_settings().sse_streams_per_user
+        raise RateLimited(
+            f"Too many live streams open ({cap} per user); close one or poll instead",
+            retry_after=STREAM_SLOT_RETRY_AFTER_SECONDS,
+        ) from None
 
 
 async def _stream(

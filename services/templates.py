@@ -14,13 +14,16 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import anyio.from_thread
+import anyio
 import httpx
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from config.settings import get_settings
 from models import Template, User
@@ -28,6 +31,11 @@ from pipeline.core.prompting import prompt
 from services.errors import BadGateway, BadRequest, NotFound, RateLimited, ServiceUnavailable
 from services.resume import ResumeError, extract_text
 from services.safe_fetch import DEFAULT_PORTS, AddressPolicy, FetchError, Origin, SafeFetcher
+from services.slots import AllInUse, Slots, UserAtCap
+from services.users import require_initialised
+
+if TYPE_CHECKING:
+    from pydantic_ai import Agent
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +43,8 @@ PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 MAX_TEMPLATE_CHARS = 10_000
 # The limit counts templates ever written, so waiting does not free a slot; an hour is a polite hint.
 LIMIT_RETRY_AFTER_SECONDS = 3600
+# Writing one template takes about 15 s (download, parsing, one or two model calls).
+BUSY_RETRY_AFTER_SECONDS = 15
 PLACEHOLDER = re.compile(r"\{\{\s*[^{}\s][^{}]*\}\}")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\"']+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -69,7 +79,7 @@ def trusted_origins() -> frozenset[Origin]:
     )
 
 
-def resume_fetcher() -> SafeFetcher:
+async def resume_fetcher() -> SafeFetcher:
     """The fetcher for resume downloads: public addresses, plus the configured origins as configured."""
     return SafeFetcher(policy=AddressPolicy(trusted_origins=trusted_origins()))
 
@@ -107,48 +117,101 @@ def _under(url: httpx.URL, origin: str) -> bool:
     )
 
 
-def create_template(
-    *, session: Session, user: User, pdf_url: str, user_instructions: str, fetcher: SafeFetcher
+async def create_template(
+    *, session: Session, user_id: uuid.UUID, pdf_url: str, user_instructions: str, fetcher: SafeFetcher
 ) -> Template:
     """Reserve a slot, write a template from the resume, and store it; a failure frees the slot.
 
-    Runs in FastAPI's threadpool (a plain `def` route). It commits twice, on purpose: the
-    reservation must be visible to concurrent requests before the slow work starts, and no
-    transaction may stay open across a download and a model call.
+    Runs on the event loop (an async route) and leaves it only for short database writes and the
+    PDF parsing, each its own thread hop: a request never holds a thread while it waits for the
+    download or the model, so no number of slow requests can use up the threadpool (a sync route
+    waiting on a coroutine that needed a second thread deadlocked the API at 40 requests). How
+    many templates are written at once is capped per user and per process.
+
+    It commits twice, on purpose: the reservation must be visible to concurrent requests before the
+    slow work starts, and no transaction may stay open across a download and a model call.
     """
     check_origin(pdf_url, resume_origins())
+    release = take_generation_slot(user_id)
+    try:
+        await run_in_threadpool(_reserve, session, user_id)
+        try:
+            text = await write_template(fetcher, pdf_url, user_instructions)
+            template = Template(
+                user_id=user_id, pdf_url=pdf_url, template_text=text, user_instructions=user_instructions
+            )
+            await run_in_threadpool(_store, session, template)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(_unreserve, session, user_id)
+            raise
+    finally:
+        release()
+    return template
+
+
+@lru_cache
+def _generation_slots() -> Slots:
+    settings = get_settings()
+    return Slots(
+        per_user=lambda: settings.template_generations_per_user,
+        overall=lambda: settings.template_generations_in_flight,
+    )
+
+
+def take_generation_slot(user_id: uuid.UUID) -> Callable[[], None]:
+    """Hold one of the slots for templates being written (429 for the user, 503 for the process)."""
+    try:
+        return _generation_slots().take(user_id)
+    except UserAtCap:
+        raise RateLimited(
+            "A template is already being written for you; wait for it to finish",
+            retry_after=BUSY_RETRY_AFTER_SECONDS,
+        ) from None
+    except AllInUse:
+        raise ServiceUnavailable(
+            "Scribe is writing as many templates as it can right now; try again shortly",
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+        ) from None
+
+
+def _reserve(session: Session, user_id: uuid.UUID) -> None:
     limit = get_settings().template_generation_limit
     reserved = session.execute(
         update(User)
-        .where(User.id == user.id, User.template_count < limit)
+        .where(User.id == user_id, User.template_count < limit)
         .values(template_count=User.template_count + 1)
         .returning(User.id)
     ).first()
     if reserved is None:
         session.rollback()
+        require_initialised(session=session, user_id=user_id)
         raise RateLimited(
             f"Template limit reached ({limit} per user)",
             message=f"You have already created the maximum of {limit} templates.",
             retry_after=LIMIT_RETRY_AFTER_SECONDS,
         )
     session.commit()
-    try:
-        text = anyio.from_thread.run(write_template, fetcher, pdf_url, user_instructions)
-        template = Template(
-            user_id=user.id, pdf_url=pdf_url, template_text=text, user_instructions=user_instructions
-        )
-        session.add(template)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        session.execute(
-            update(User)
-            .where(User.id == user.id, User.template_count > 0)
-            .values(template_count=User.template_count - 1)
-        )
-        session.commit()
-        raise
-    return template
+
+
+def _store(session: Session, template: Template) -> None:
+    session.add(template)
+    session.commit()
+
+
+def _unreserve(session: Session, user_id: uuid.UUID) -> None:
+    session.rollback()
+    session.execute(
+        update(User)
+        .where(User.id == user_id, User.template_count > 0)
+        .values(template_count=User.template_count - 1)
+    )
+    session.commit()
+
+
+@lru_cache
+def _cpu_limiter() -> anyio.CapacityLimiter:
+    return anyio.CapacityLimiter(2)
 
 
 async def write_template(fetcher: SafeFetcher, pdf_url: str, user_instructions: str) -> str:
@@ -162,7 +225,9 @@ async def write_template(fetcher: SafeFetcher, pdf_url: str, user_instructions: 
             allowed_types=PDF_TYPES,
             accept="application/pdf",
         )
-        resume = await anyio.to_thread.run_sync(extract_text, fetched.body)
+        # Parsing is CPU work on a limiter of its own: a burst of resumes never takes the threads
+        # every other request (and /health) needs.
+        resume = await anyio.to_thread.run_sync(extract_text, fetched.body, limiter=_cpu_limiter())
     except FetchError as exc:
         raise BadRequest(f"Could not use the resume: {exc.message}") from None
     except ResumeError as exc:
@@ -170,12 +235,20 @@ async def write_template(fetcher: SafeFetcher, pdf_url: str, user_instructions: 
     return await generate(resume=resume, user_instructions=user_instructions)
 
 
+def _generator() -> Agent[None, GeneratedTemplate]:
+    from services.llm import build_agent
+
+    return build_agent(get_settings().template_generator_model, GeneratedTemplate, INSTRUCTIONS)
+
+
 async def generate(*, resume: str, user_instructions: str) -> str:
     """One generator run, and one corrective retry if the result fails the checks in code."""
-    # pydantic-ai and the provider SDKs (~60 MiB) load with the API's first template, not at start.
-    from services.llm import ProviderError, build_agent, run_agent
+    # pydantic-ai and the provider SDKs (~60 MiB) load with the API's first template, not at start,
+    # and in a thread: importing them takes seconds (8 s measured on a loaded 2-core machine), which
+    # on the event loop would stall every other request.
+    agent = await anyio.to_thread.run_sync(_generator, limiter=_cpu_limiter())
+    from services.llm import ProviderError, run_agent  # loaded by now: nothing left to import
 
-    agent = build_agent(get_settings().template_generator_model, GeneratedTemplate, INSTRUCTIONS)
     problems: list[str] | None = None
     for _attempt in range(2):
         request = prompt(resume=resume, user_instructions=user_instructions, problems=problems)

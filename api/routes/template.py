@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from api.dependencies import CurrentUser, SessionDep
+from api.dependencies import ClaimsDep, CurrentUser, SessionDep
 from models import Template
 from schemas.template import TemplateCreate, TemplateOut
 from services import templates
@@ -36,13 +36,17 @@ ResumeFetcher = Annotated[SafeFetcher, Depends(templates.resume_fetcher)]
     response_model=TemplateOut,
     responses=responses(BadRequest, RateLimited, BadGateway, ServiceUnavailable),
 )
-def create_template(
-    session: SessionDep, user: CurrentUser, body: TemplateCreate, fetcher: ResumeFetcher
+async def create_template(
+    session: SessionDep, claims: ClaimsDep, body: TemplateCreate, fetcher: ResumeFetcher
 ) -> Template:
-    """Fetch the resume PDF safely, read it, and have the generator write a template with {{placeholders}}."""
-    return templates.create_template(
+    """Fetch the resume PDF safely, read it, and have the generator write a template with {{placeholders}}.
+
+    At most TEMPLATE_GENERATIONS_PER_USER are written at once for a user (429 beyond) and
+    TEMPLATE_GENERATIONS_IN_FLIGHT per API process (503 with Retry-After beyond)."""
+    # The caller is checked inside, after the caps: a refused request costs no database work.
+    return await templates.create_template(
         session=session,
-        user=user,
+        user_id=claims.user_id,
         pdf_url=body.pdf_url,
         user_instructions=body.user_instructions,
         fetcher=fetcher,

@@ -337,3 +337,44 @@ def test_an_invalid_body_is_a_422(client: TestClient, caller: Caller, body: dict
 def test_templates_need_an_initialised_user(client: TestClient, new_caller: Callable[..., Caller]) -> None:
     stranger = new_caller(init=False)
     assert client.get("/api/templates/", headers=stranger.headers).status_code == 403
+
+
+@pytest.mark.usefixtures("emulator")
+def test_templates_being_written_are_capped_per_user_and_per_process(
+    client: TestClient, new_caller: Callable[..., Caller], storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "template_generations_per_user", 1)
+    monkeypatch.setattr(get_settings(), "template_generations_in_flight", 2)
+    release = threading.Event()
+
+    def held_pdf(wfile: object, stopping: threading.Event) -> None:
+        release.wait(30)
+        wfile.write(PDF)  # type: ignore[attr-defined]
+
+    storage.server.stream(f"{PREFIX}/cv.pdf", held_pdf)
+    alice, bob, carol = new_caller(), new_caller(), new_caller()
+    url = f"{storage.base}/cv.pdf"
+
+    def downloads_started(count: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(storage.server.hits) < count:
+            assert time.monotonic() < deadline, "the download never started"
+            time.sleep(0.02)
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(post, client, alice, url)
+        downloads_started(1)
+        again = post(client, alice, url)  # her first is still being written
+        assert again.status_code == 429
+        assert int(again.headers["Retry-After"]) > 0
+        second = pool.submit(post, client, bob, url)
+        downloads_started(2)
+        busy = post(client, carol, url)  # two templates are being written in the process
+        assert busy.status_code == 503
+        assert int(busy.headers["Retry-After"]) > 0
+        release.set()
+        assert first.result().status_code == 201
+        assert second.result().status_code == 201
+    assert len(storage.server.hits) == 2  # the refused requests downloaded nothing
+    assert_nothing_written(client, carol)
+    assert post(client, carol, url).status_code == 201  # the slots are free again

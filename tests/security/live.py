@@ -83,6 +83,44 @@ def api_process(log_path: Path, **env_overrides: str) -> Iterator[str]:
             process.wait()
 
 
+@contextmanager
+def emulator_process(log_path: Path) -> Iterator[str]:
+    """The provider emulator in a process of its own (zero latency); yields its base URL.
+
+    Load tests use it so the emulator's CPU does not compete with the test's own clients for
+    this process's GIL, which would make the figures the test prints about the emulator.
+    """
+    port = free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.emulator", "--port", str(port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"emulator exited at start:\n{log_path.read_text()[-3000:]}")
+            try:
+                httpx.get(f"{base}/_emulator/stats", timeout=5)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("emulator did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def row_counts() -> dict[str, int]:
     """How many rows each user-data table holds: attacks and refusals must leave these unchanged."""
     with session_scope() as session:

@@ -1,0 +1,177 @@
+"""60 template requests at once, each waiting on a slow resume download, never starve the API.
+
+A sync route that waited on a coroutine needing a second thread deadlocked the whole API once 40
+such requests were in flight (anyio's 40 threadpool tokens): /health and every other request hung
+for good. Real uvicorn processes: one with the default caps on templates being written (the
+configuration that keeps /health fast), one with the caps raised so all 60 are in flight at once
+(nothing may deadlock even then).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import httpx
+import pytest
+
+from tests.fetch.pdfs import RESUME_LINES, text_pdf
+from tests.fetch.servers import TestServer, running
+from tests.fetch.storage import PREFIX
+from tests.fixtures.auth import mint
+from tests.fixtures.latency import summary
+from tests.security.live import api_process, emulator_process
+
+REQUESTS = 60
+PER_USER = 5  # TEMPLATE_GENERATION_LIMIT's default: 12 users send 5 each
+SLOW_PDF_SECONDS = 5.0
+HEALTH_EVERY_SECONDS = 0.01
+GIVE_UP_SECONDS = 90.0  # a deadlocked API never answers: stop waiting and report
+PDF = text_pdf(RESUME_LINES)
+
+
+@pytest.fixture(scope="module")
+def slow_storage() -> Iterator[TestServer]:
+    def slow_pdf(wfile: BinaryIO, stopping: threading.Event) -> None:
+        stopping.wait(SLOW_PDF_SECONDS)
+        wfile.write(PDF)
+
+    with running() as server:
+        server.stream(f"{PREFIX}/cv.pdf", slow_pdf)  # type: ignore[arg-type]
+        yield server
+
+
+@contextmanager
+def api_with(storage: TestServer, logs: Path, **caps: str) -> Iterator[str]:
+    with (
+        emulator_process(logs / "emulator.log") as emulator,
+        api_process(
+            logs / "api.log",
+            SCRIBE_PROVIDERS="local",
+            EMULATOR_URL=emulator,
+            # An IP-literal origin configured explicitly is trusted as configured (the local server).
+            RESUME_ALLOWED_ORIGINS=f"http://127.0.0.1:{storage.port}/storage/v1/",
+            **caps,
+        ) as base,
+    ):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def api(slow_storage: TestServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with api_with(slow_storage, tmp_path_factory.mktemp("api")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def api_without_caps(slow_storage: TestServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    caps = {"TEMPLATE_GENERATIONS_IN_FLIGHT": str(REQUESTS), "TEMPLATE_GENERATIONS_PER_USER": str(PER_USER)}
+    with api_with(slow_storage, tmp_path_factory.mktemp("api"), **caps) as base:
+        yield base
+
+
+async def probe_health(client: httpx.AsyncClient, until: asyncio.Event) -> tuple[list[float], int]:
+    """/health every 50 ms until `until` is set: latencies of the answers, and how many never came."""
+    latencies: list[float] = []
+    failed = 0
+    while not until.is_set():
+        started = time.perf_counter()
+        try:
+            response = await client.get("/health", timeout=5)
+            response.raise_for_status()
+            latencies.append(time.perf_counter() - started)
+        except httpx.HTTPError:
+            failed += 1
+        await asyncio.sleep(HEALTH_EVERY_SECONDS)
+    return latencies, failed
+
+
+@dataclass
+class Burst:
+    health_idle: list[float]
+    health_during: list[float]
+    health_unanswered: int
+    outcomes: list[httpx.Response | str]
+
+
+def burst(api: str, storage: TestServer) -> Burst:
+    """12 users send 5 template requests each, all at once, while /health is probed."""
+    users = []
+    for _ in range(REQUESTS // PER_USER):
+        user_id = uuid.uuid4()
+        headers = {"Authorization": f"Bearer {mint(sub=str(user_id))}"}
+        assert httpx.post(f"{api}/api/user/init", json={}, headers=headers, timeout=30).status_code == 201
+        users.append(headers)
+    body = {
+        "pdf_url": f"http://127.0.0.1:{storage.port}{PREFIX}/cv.pdf",
+        "user_instructions": "Short, please.",
+    }
+
+    async def scenario() -> Burst:
+        limits = httpx.Limits(max_connections=REQUESTS + 10)
+        async with (
+            httpx.AsyncClient(base_url=api, limits=limits) as client,
+            httpx.AsyncClient(base_url=api) as prober,
+        ):
+            idle = asyncio.Event()
+            asyncio.get_running_loop().call_later(1.0, idle.set)
+            baseline, _ = await probe_health(prober, idle)
+
+            async def create(headers: dict[str, str]) -> httpx.Response | str:
+                try:
+                    return await client.post("/api/templates/", json=body, headers=headers, timeout=None)
+                except httpx.HTTPError as exc:
+                    return type(exc).__name__
+
+            done = asyncio.Event()
+            probe = asyncio.create_task(probe_health(prober, done))
+            requests = [asyncio.create_task(create(headers)) for headers in users for _ in range(PER_USER)]
+            finished, unfinished = await asyncio.wait(requests, timeout=GIVE_UP_SECONDS)
+            done.set()
+            for request in unfinished:
+                request.cancel()
+            during, unanswered = await probe
+            outcomes = [r.result() for r in finished] + ["unfinished"] * len(unfinished)
+            return Burst(baseline, during, unanswered, outcomes)
+
+    result = asyncio.run(scenario())
+    print(f"\n/health idle: {summary(result.health_idle)}")
+    if result.health_during:
+        print(
+            f"/health during {REQUESTS} slow template requests: {summary(result.health_during)};"
+            f" {result.health_unanswered} unanswered"
+        )
+    statuses = [o.status_code if isinstance(o, httpx.Response) else o for o in result.outcomes]
+    print(f"template requests: {dict(Counter(statuses))}")
+    assert storage.hits, "no resume was ever downloaded"
+    return result
+
+
+def test_60_slow_template_requests_leave_health_fast(api: str, slow_storage: TestServer) -> None:
+    result = burst(api, slow_storage)
+    # A starved threadpool shows as /health answers in seconds or never; its p50/p99 against the
+    # same run's idle figures are printed (timing itself is not asserted: the machine is shared).
+    assert result.health_unanswered == 0, "/health got no answer within 5 s"
+    written = [o for o in result.outcomes if isinstance(o, httpx.Response) and o.status_code == 201]
+    refused = [o for o in result.outcomes if isinstance(o, httpx.Response) and o.status_code in (429, 503)]
+    # Every request was answered: written within the caps, or refused at once with a time to retry.
+    assert len(written) + len(refused) == REQUESTS, result.outcomes
+    assert written
+    assert all(int(response.headers["Retry-After"]) > 0 for response in refused)
+
+
+def test_60_template_requests_in_flight_at_once_never_deadlock(
+    api_without_caps: str, slow_storage: TestServer
+) -> None:
+    result = burst(api_without_caps, slow_storage)
+    assert result.health_unanswered == 0, "/health got no answer within 5 s"
+    statuses = [o.status_code if isinstance(o, httpx.Response) else o for o in result.outcomes]
+    assert statuses == [201] * REQUESTS, statuses
