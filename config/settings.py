@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     sse_streams_per_user: int = 10
     sse_max_seconds: float = 900.0
     rate_limit_batch_per_minute: int = 5
+    # Pending (paid, not yet started) items a user may have at once: two full batches.
+    max_pending_per_user: int = 200
     task_expiry_seconds: int = 6 * 3600
     # Largest request body the API reads. The biggest valid body (a 100-item batch at the length limits,
     # every character JSON-escaped as a surrogate pair) stays under 1 MiB, so the cap refuses nothing valid.

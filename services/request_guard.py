@@ -1,4 +1,5 @@
-"""Per-user rate limits and idempotency keys, both enforced atomically by the database."""
+"""Per-user rate limits, the cap on waiting work and idempotency keys, all enforced atomically by
+the database."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models import IdempotencyKey, RateCounter
+from models import IdempotencyKey, QueueItem, QueueStatus, RateCounter, User
 from services.errors import Conflict, RateLimited
 
 
@@ -45,6 +47,36 @@ def hit_rate_limit(
             message=f"Too many requests: at most {limit} every {window_seconds} seconds; "
             f"try again in {retry_after} seconds.",
             retry_after=retry_after,
+        )
+
+
+# Pending items drain at the workers' pace; a minute is a polite first retry.
+PENDING_RETRY_AFTER_SECONDS = 60
+
+
+def hold_pending_room(*, session: Session, user_id: uuid.UUID, adding: int, cap: int) -> None:
+    """429 unless the user's pending items plus `adding` stay within `cap`.
+
+    The user's row is locked first (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the rate
+    limit's upsert already holds the database's write lock), so one user's concurrent submissions
+    are counted one after another until each commits: no check-then-act race. A batch is all or
+    nothing; it is never cut to fit.
+    """
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    pending = session.scalar(
+        select(func.count())
+        .select_from(QueueItem)
+        .where(QueueItem.user_id == user_id, QueueItem.status == QueueStatus.PENDING)
+    )
+    pending = pending or 0
+    if pending + adding > cap:
+        session.rollback()
+        room = max(0, cap - pending)
+        raise RateLimited(
+            f"Too many emails waiting ({pending} of at most {cap} per user)",
+            message=f"You already have {pending} emails waiting and at most {cap} may wait at once"
+            f"{f'; you can add {room} more now' if room else ''}. Try again when some have finished.",
+            retry_after=PENDING_RETRY_AFTER_SECONDS,
         )
 
 

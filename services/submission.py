@@ -1,4 +1,5 @@
-"""Creating work: rate limit, idempotency, durable rows, then the broker — in that order."""
+"""Creating work: idempotency, rate limit, room in the user's line, durable rows, then the broker —
+in that order."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ def submit(
     limits = get_settings()
     limit = limits.rate_limit_batch_per_minute if route == "batch" else limits.rate_limit_generate_per_minute
     request_guard.hit_rate_limit(session=session, user_id=user.id, bucket=route, limit=limit)
+    request_guard.hold_pending_room(
+        session=session, user_id=user.id, adding=len(items), cap=limits.max_pending_per_user
+    )
     rows = queue.create_items(session=session, user=user, items=items, email_template=email_template)
     body = respond(rows).model_dump(mode="json")
     if idempotency_key:
