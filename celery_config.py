@@ -71,6 +71,9 @@ def create_celery_app() -> Celery:
         task_soft_time_limit=settings.pipeline_wall_limit_seconds + 15,
         task_time_limit=settings.pipeline_wall_limit_seconds + 45,
         task_track_started=True,
+        # The queue row is every task's result and nothing reads Celery's: store none, so the result
+        # backend (Redis) holds no key per task; anything stored regardless expires within a day.
+        task_ignore_result=True,
         result_expires=24 * 3600,
         worker_send_task_events=True,
         task_send_sent_event=True,

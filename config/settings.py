@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     rate_limit_batch_per_minute: int = 5
     # Pending (paid, not yet started) items a user may have at once: two full batches.
     max_pending_per_user: int = 200
+    # Retention (services/retention.py). Admin activity reads 12 weeks of queue items: keep 90 days.
+    idempotency_key_ttl_seconds: int = 24 * 3600
+    queue_retention_days: int = 90
     task_expiry_seconds: int = 6 * 3600
     # Largest request body the API reads. The biggest valid body (a 100-item batch at the length limits,
     # every character JSON-escaped as a surrogate pair) stays under 1 MiB, so the cap refuses nothing valid.

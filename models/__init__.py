@@ -3,8 +3,19 @@
 from models.base import Base
 from models.email import Email
 from models.queue_item import QueueItem, QueueStatus
+from models.queue_template import QueueTemplate
 from models.request_guard import IdempotencyKey, RateCounter
 from models.template import Template
 from models.user import User
 
-__all__ = ["Base", "Email", "IdempotencyKey", "QueueItem", "QueueStatus", "RateCounter", "Template", "User"]
+__all__ = [
+    "Base",
+    "Email",
+    "IdempotencyKey",
+    "QueueItem",
+    "QueueStatus",
+    "QueueTemplate",
+    "RateCounter",
+    "Template",
+    "User",
+]

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, CreatedAtMixin, IdMixin
+from models.queue_template import QueueTemplate
 
 
 class QueueStatus(enum.StrEnum):
@@ -44,7 +45,23 @@ class QueueItem(IdMixin, CreatedAtMixin, Base):
     batch_index: Mapped[int] = mapped_column(default=0, server_default="0")
     recipient_name: Mapped[str] = mapped_column(String(255))
     recipient_interest: Mapped[str] = mapped_column(String(500))
-    email_template: Mapped[str] = mapped_column(Text)
+    # A submission's items share one template row (stored once, not once per item). Rows written
+    # before migration 0004 by a release still running during the deploy carry `email_template`
+    # instead; the column goes in a later release (expand now, contract later).
+    template_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("queue_templates.id", ondelete="CASCADE"), index=True
+    )
+    template: Mapped[QueueTemplate | None] = relationship()
+    email_template: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def template_text(self) -> str:
+        if self.template is not None:
+            return self.template.text
+        if self.email_template is None:
+            raise ValueError(f"queue item {self.id} has no template")
+        return self.email_template
+
     status: Mapped[str] = mapped_column(String(16), default=QueueStatus.PENDING, server_default="pending")
     celery_task_id: Mapped[str | None] = mapped_column(String(64))
     current_step: Mapped[str | None] = mapped_column(String(64))

@@ -7,6 +7,8 @@ Counting rules, in one place:
 - A *failure* (error) is a queue item with status failed; cancelled items are never failures.
 - success_rate = completed / (completed + failed); in-flight and cancelled items do not count.
 - Weeks start on Monday 00:00 UTC.
+- Queue items are kept QUEUE_RETENTION_DAYS (services/retention.py): counts of submissions and
+  failures cover that window; emails are kept, so counts of emails cover everything.
 """
 
 from __future__ import annotations

@@ -33,15 +33,15 @@ def generate_next(*, task_id: str | None) -> dict[str, Any]:
     """
     with session_scope() as session:
         item = queue.claim_next(session=session, task_id=task_id)
-    if item is None:
-        return {"skipped": True}
-    data = PipelineData(
-        queue_item_id=item.id,
-        user_id=item.user_id,
-        recipient_name=item.recipient_name,
-        recipient_interest=item.recipient_interest,
-        email_template=item.email_template,
-    )
+        if item is None:
+            return {"skipped": True}
+        data = PipelineData(
+            queue_item_id=item.id,
+            user_id=item.user_id,
+            recipient_name=item.recipient_name,
+            recipient_interest=item.recipient_interest,
+            email_template=item.template_text,  # read in this session, which closes before the pipeline
+        )
     try:
         result = _run_with_heartbeat(data, item.id)
     except PipelineError as exc:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import get_settings
 from database.engine import session_scope
-from models import Email, QueueItem, QueueStatus, User
+from models import Email, QueueItem, QueueStatus, QueueTemplate, User
 from models.base import utcnow
 from services import fair_queue
 from services.errors import BadRequest, NotFound
@@ -43,6 +43,8 @@ def create_items(
     """Insert pending rows (the caller commits, then calls `enqueue`)."""
     batch_id = uuid.uuid4() if len(items) > 1 else None
     now = utcnow()
+    # One template row per submission, however many items share it.
+    template = QueueTemplate(user_id=user.id, text=email_template, created_at=now)
     rows = [
         QueueItem(
             user_id=user.id,
@@ -50,7 +52,7 @@ def create_items(
             batch_index=index,
             recipient_name=item.recipient_name,
             recipient_interest=item.recipient_interest,
-            email_template=email_template,
+            template=template,
             status=QueueStatus.PENDING,
             created_at=now,
         )

@@ -13,7 +13,7 @@ the same deficit, which is a surplus, never a loss.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select, update
@@ -23,6 +23,7 @@ from config.settings import get_settings
 from models import QueueItem, QueueStatus
 from services import broker
 from services.queue import enqueue, utcnow
+from services.retention import PruneReport, prune
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class ReapReport:
     failed: int = 0
     reenqueued: int = 0
     replaced: int = 0
+    pruned: PruneReport = field(default_factory=PruneReport)
 
 
 def reap(*, session: Session) -> ReapReport:
@@ -84,6 +86,10 @@ def reap(*, session: Session) -> ReapReport:
     report.replaced = replace_lost_tokens(session=session)
     if report.requeued or report.failed or orphans or report.replaced:
         log.warning("reaper: %s", report)
+    # Retention rides on the same sweep: what is past its age is deleted in short chunks.
+    report.pruned = prune(session=session, now=now)
+    if any(asdict(report.pruned).values()):
+        log.info("retention: %s", report.pruned)
     return report
 
 

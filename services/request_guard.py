@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from config.settings import get_settings
 from models import IdempotencyKey, QueueItem, QueueStatus, RateCounter, User
+from models.base import utcnow
 from services.errors import Conflict, RateLimited
 
 
@@ -90,6 +92,12 @@ def replay(
     """The stored first response for this key, or None if the key is new."""
     row = session.get(IdempotencyKey, (user_id, key))
     if row is None:
+        return None
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)  # SQLite
+    if created < utcnow() - timedelta(seconds=get_settings().idempotency_key_ttl_seconds):
+        # Expired (the sweep deletes it soon): the request is new, and its key is stored afresh.
+        session.delete(row)
+        session.flush()
         return None
     if row.route != route or row.request_hash != digest:
         raise Conflict(

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from database.engine import session_scope
-from models import Email, QueueItem, QueueStatus, Template
+from models import Email, QueueItem, QueueStatus, QueueTemplate, Template
 from services.admin import week_start
 from tests.fixtures.api import make_caller
 
@@ -65,7 +65,7 @@ def add_item(
             user_id=user_id,
             recipient_name="Prof. Grace Hopper",
             recipient_interest="compilers",
-            email_template="Hi {{name}}",
+            template=QueueTemplate(user_id=user_id, text="Hi {{name}}"),
             status=status,
             current_step="email_composer" if status == QueueStatus.FAILED else None,
             error_message=error,

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from models import QueueItem, QueueStatus, User
+from models import QueueItem, QueueStatus, QueueTemplate, User
 from models.base import utcnow
 from services import fair_queue, queue
 
@@ -27,9 +27,14 @@ STATUSES = [QueueStatus.PENDING] * 6 + [
 def random_queue(session: Session, rng: random.Random) -> list[uuid.UUID]:
     """Users with interleaved single items and batches, shared timestamps, items in every state."""
     session.execute(delete(QueueItem))
+    session.execute(delete(QueueTemplate))
     session.execute(delete(User))
     users = [uuid.uuid4() for _ in range(rng.randint(1, 7))]
     session.execute(insert(User), [{"id": u, "email": f"{u}@uni.test"} for u in users])
+    templates = {u: uuid.uuid4() for u in users}
+    session.execute(
+        insert(QueueTemplate), [{"id": t, "user_id": u, "text": "Hi {{name}}"} for u, t in templates.items()]
+    )
     start = utcnow() - timedelta(hours=1)
     rows = []
     for user_id in users:
@@ -45,7 +50,7 @@ def random_queue(session: Session, rng: random.Random) -> list[uuid.UUID]:
                     "batch_index": index,
                     "recipient_name": "Prof Example",
                     "recipient_interest": "graphs",
-                    "email_template": "Hi {{name}}",
+                    "template_id": templates[user_id],
                     "status": rng.choice(status_mix),
                     "created_at": created_at,
                 }

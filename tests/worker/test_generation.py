@@ -77,8 +77,9 @@ def test_redelivered_task_never_writes_a_second_email(client: TestClient, caller
     assert wait_for_terminal(client, caller, task_id)["status"] == "SUCCESS"
 
     # The broker hands the same item out again (e.g. after a lost ack): the worker must do nothing.
+    # Tasks store no results (the row is the result); this one asks for its own, to be awaited here.
     redelivery = celery_app.send_task(
-        "tasks.email_tasks.generate_email_task", args=[task_id], queue=EMAIL_QUEUE
+        "tasks.email_tasks.generate_email_task", args=[task_id], queue=EMAIL_QUEUE, ignore_result=False
     )
     assert redelivery.get(timeout=60)["skipped"] is True
     assert emails_for_item(task_id) == 1
