@@ -282,6 +282,47 @@ def cancel(*, session: Session, user_id: uuid.UUID, item_id: uuid.UUID) -> None:
     session.commit()
 
 
+def requeue(*, session: Session, item_id: uuid.UUID, include_processing: bool = False) -> QueueItem:
+    """Operator recovery: put a failed or cancelled item back in the line with fresh attempts.
+
+    A processing item only with `include_processing` (its worker is presumably gone): if that
+    worker is alive after all, its result is discarded, since the claim it holds no longer owns
+    the row. A completed item already has its email and stays as it is. The caller enqueues it.
+    """
+    allowed = [QueueStatus.FAILED, QueueStatus.CANCELLED]
+    if include_processing:
+        allowed.append(QueueStatus.PROCESSING)
+    item = session.scalars(
+        update(QueueItem)
+        .where(QueueItem.id == item_id, QueueItem.status.in_(allowed))
+        .values(
+            status=QueueStatus.PENDING,
+            attempts=0,
+            celery_task_id=None,
+            current_step=None,
+            step_status=None,
+            step_timings=None,
+            error_message=None,
+            error_type=None,
+            failed_step=None,
+            started_at=None,
+            heartbeat_at=None,
+            completed_at=None,
+            enqueued_at=None,
+        )
+        .returning(QueueItem),
+        execution_options={"populate_existing": True},
+    ).one_or_none()
+    if item is None:
+        session.rollback()
+        current = session.get(QueueItem, item_id)
+        if current is None:
+            raise NotFound("Queue item not found")
+        raise BadRequest(f"Only failed or cancelled items can be requeued; this one is {current.status}")
+    session.commit()
+    return item
+
+
 def list_recent(
     *, session: Session, user_id: uuid.UUID, hours: int = 24
 ) -> list[tuple[QueueItem, int | None]]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import User
-from services.errors import Forbidden, NotInitialised
+from services.errors import BadRequest, Forbidden, NotFound, NotInitialised
 
 # The frontend parses UserProfile.email with zod's `.email()` ("practical" rule: plain ASCII local
 # part not starting or ending with a dot, no "..", dotted host names, a letters-only TLD).
@@ -48,3 +48,19 @@ def require_initialised(*, session: Session, user_id: uuid.UUID) -> None:
     """403 unless the caller has called POST /api/user/init."""
     if session.get(User, user_id) is None:
         raise NotInitialised()
+
+
+def find_user(*, session: Session, who: str) -> User:
+    """A user by id or e-mail address (case-insensitive); 404 when none, 400 when several share it."""
+    try:
+        user = session.get(User, uuid.UUID(who))
+    except ValueError:
+        found = list(
+            session.scalars(select(User).where(func.lower(User.email) == who.strip().lower()).limit(2))
+        )
+        if len(found) > 1:
+            raise BadRequest(f"Several users have the address {who}; use the user's id") from None
+        user = found[0] if found else None
+    if user is None:
+        raise NotFound(f"No user {who}")
+    return user
