@@ -17,9 +17,8 @@ from database.engine import get_engine, session_scope
 from models import QueueItem, QueueStatus
 from models.base import utcnow
 from tests.conftest import TEST_REDIS_URL
-from tests.fixtures.auth import mint
 from tests.fixtures.broker_proxy import BrokerProxy, broker_proxy
-from tests.security.live import api_process
+from tests.security.live import api_process, new_user
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS_URL, reason="set TEST_REDIS_URL for Redis")
 
@@ -39,13 +38,6 @@ def api(proxy: BrokerProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     log = tmp_path_factory.mktemp("api") / "api.log"
     with api_process(Path(log), REDIS_URL=proxy.url(int(database))) as base:
         yield base
-
-
-def new_user(api: str) -> tuple[uuid.UUID, dict[str, str]]:
-    user_id = uuid.uuid4()
-    headers = {"Authorization": f"Bearer {mint(sub=str(user_id))}"}
-    assert httpx.post(f"{api}/api/user/init", json={}, headers=headers, timeout=10).status_code == 201
-    return user_id, headers
 
 
 def batch(size: int) -> dict[str, object]:

@@ -24,9 +24,8 @@ from tests.api.test_email import TEMPLATE
 from tests.api.test_events import read_events
 from tests.conftest import DATABASE_URL
 from tests.fixtures.api import Caller
-from tests.fixtures.auth import mint
 from tests.fixtures.latency import summary
-from tests.security.live import api_process
+from tests.security.live import api_process, new_user
 
 STREAMS = 200
 STREAMS_PER_USER = 5
@@ -126,13 +125,6 @@ def small_pool_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         SSE_STREAMS_PER_USER=str(STREAMS_PER_USER),
     ) as base:
         yield base
-
-
-def new_user(base: str) -> tuple[uuid.UUID, dict[str, str]]:
-    user_id = uuid.uuid4()
-    headers = {"Authorization": f"Bearer {mint(sub=str(user_id))}"}
-    assert httpx.post(f"{base}/api/user/init", json={}, headers=headers, timeout=30).status_code == 201
-    return user_id, headers
 
 
 async def other_requests(base: str, users: list[dict[str, str]], task_ids: list[str]) -> list[float]:

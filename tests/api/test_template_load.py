@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,9 +25,8 @@ import pytest
 from tests.fetch.pdfs import RESUME_LINES, text_pdf
 from tests.fetch.servers import TestServer, running
 from tests.fetch.storage import PREFIX
-from tests.fixtures.auth import mint
 from tests.fixtures.latency import summary
-from tests.security.live import api_process, emulator_process
+from tests.security.live import api_process, emulator_process, new_user
 
 REQUESTS = 60
 PER_USER = 5  # TEMPLATE_GENERATION_LIMIT's default: 12 users send 5 each
@@ -49,37 +47,40 @@ def slow_storage() -> Iterator[TestServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def emulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with emulator_process(tmp_path_factory.mktemp("emulator") / "emulator.log") as base:
+        yield base
+
+
 @contextmanager
-def api_with(storage: TestServer, logs: Path, **caps: str) -> Iterator[str]:
-    with (
-        emulator_process(logs / "emulator.log") as emulator,
-        api_process(
-            logs / "api.log",
-            SCRIBE_PROVIDERS="local",
-            EMULATOR_URL=emulator,
-            # An IP-literal origin configured explicitly is trusted as configured (the local server).
-            RESUME_ALLOWED_ORIGINS=f"http://127.0.0.1:{storage.port}/storage/v1/",
-            **caps,
-        ) as base,
-    ):
+def api_with(storage: TestServer, emulator: str, logs: Path, **caps: str) -> Iterator[str]:
+    with api_process(
+        logs / "api.log",
+        SCRIBE_PROVIDERS="local",
+        EMULATOR_URL=emulator,
+        # An IP-literal origin configured explicitly is trusted as configured (the local server).
+        RESUME_ALLOWED_ORIGINS=f"http://127.0.0.1:{storage.port}/storage/v1/",
+        **caps,
+    ) as base:
         yield base
 
 
-@pytest.fixture(scope="module")
-def api(slow_storage: TestServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with api_with(slow_storage, tmp_path_factory.mktemp("api")) as base:
+@pytest.fixture
+def api(slow_storage: TestServer, emulator_url: str, tmp_path: Path) -> Iterator[str]:
+    with api_with(slow_storage, emulator_url, tmp_path) as base:
         yield base
 
 
-@pytest.fixture(scope="module")
-def api_without_caps(slow_storage: TestServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture
+def api_without_caps(slow_storage: TestServer, emulator_url: str, tmp_path: Path) -> Iterator[str]:
     caps = {"TEMPLATE_GENERATIONS_IN_FLIGHT": str(REQUESTS), "TEMPLATE_GENERATIONS_PER_USER": str(PER_USER)}
-    with api_with(slow_storage, tmp_path_factory.mktemp("api"), **caps) as base:
+    with api_with(slow_storage, emulator_url, tmp_path, **caps) as base:
         yield base
 
 
 async def probe_health(client: httpx.AsyncClient, until: asyncio.Event) -> tuple[list[float], int]:
-    """/health every 50 ms until `until` is set: latencies of the answers, and how many never came."""
+    """/health every 10 ms until `until` is set: latencies of the answers, and how many never came."""
     latencies: list[float] = []
     failed = 0
     while not until.is_set():
@@ -104,12 +105,7 @@ class Burst:
 
 def burst(api: str, storage: TestServer) -> Burst:
     """12 users send 5 template requests each, all at once, while /health is probed."""
-    users = []
-    for _ in range(REQUESTS // PER_USER):
-        user_id = uuid.uuid4()
-        headers = {"Authorization": f"Bearer {mint(sub=str(user_id))}"}
-        assert httpx.post(f"{api}/api/user/init", json={}, headers=headers, timeout=30).status_code == 201
-        users.append(headers)
+    users = [new_user(api)[1] for _ in range(REQUESTS // PER_USER)]
     body = {
         "pdf_url": f"http://127.0.0.1:{storage.port}{PREFIX}/cv.pdf",
         "user_instructions": "Short, please.",

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 from database.engine import session_scope
 from models import Email, QueueItem, Template, User
 from tests.conftest import free_port
+from tests.fixtures.auth import mint
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,15 +50,15 @@ def api_in_thread() -> Iterator[str]:
 
 
 @contextmanager
-def api_process(log_path: Path, **env_overrides: str) -> Iterator[str]:
-    """`uvicorn main:app` in a subprocess with the test env plus `env_overrides`; yields its base URL."""
+def serving(name: str, module_args: list[str], ready_path: str, log_path: Path, **env: str) -> Iterator[str]:
+    """`python -m <module_args> --port N` with the test env plus `env`, until `ready_path` answers
+    (any status); yields the base URL and stops the process afterwards."""
     port = free_port()
-    env = os.environ | env_overrides
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port)],
+            [sys.executable, "-m", *module_args, "--port", str(port)],
             cwd=ROOT,
-            env=env,
+            env=os.environ | env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -65,22 +67,30 @@ def api_process(log_path: Path, **env_overrides: str) -> Iterator[str]:
         deadline = time.monotonic() + 90  # imports alone take tens of seconds on a loaded 2-core machine
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"API exited at start:\n{log_path.read_text()[-3000:]}")
+                raise RuntimeError(f"{name} exited at start:\n{log_path.read_text()[-3000:]}")
             try:
-                httpx.get(f"{base}/health", timeout=5)  # any answer, 200 or 503, means it serves
+                httpx.get(f"{base}{ready_path}", timeout=5)
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"API did not start:\n{log_path.read_text()[-3000:]}") from None
+                    raise RuntimeError(f"{name} did not start:\n{log_path.read_text()[-3000:]}") from None
                 time.sleep(0.2)
         yield base
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # a wedged server may ignore SIGTERM
             process.kill()
             process.wait()
+
+
+@contextmanager
+def api_process(log_path: Path, **env_overrides: str) -> Iterator[str]:
+    """`uvicorn main:app` in a subprocess with the test env plus `env_overrides`; yields its base URL."""
+    # Any answer from /health, 200 or 503, means it serves.
+    with serving("API", ["uvicorn", "main:app"], "/health", log_path, **env_overrides) as base:
+        yield base
 
 
 @contextmanager
@@ -90,35 +100,17 @@ def emulator_process(log_path: Path) -> Iterator[str]:
     Load tests use it so the emulator's CPU does not compete with the test's own clients for
     this process's GIL, which would make the figures the test prints about the emulator.
     """
-    port = free_port()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "services.emulator", "--port", str(port)],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"emulator exited at start:\n{log_path.read_text()[-3000:]}")
-            try:
-                httpx.get(f"{base}/_emulator/stats", timeout=5)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("emulator did not start") from None
-                time.sleep(0.2)
+    with serving("emulator", ["services.emulator"], "/_emulator/stats", log_path) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+
+
+def new_user(base: str) -> tuple[uuid.UUID, dict[str, str]]:
+    """A fresh user initialised through the API at `base`: (id, headers carrying their token)."""
+    user_id = uuid.uuid4()
+    headers = {"Authorization": f"Bearer {mint(sub=str(user_id))}"}
+    response = httpx.post(f"{base}/api/user/init", json={}, headers=headers, timeout=30)
+    assert response.status_code == 201, response.text
+    return user_id, headers
 
 
 def row_counts() -> dict[str, int]:
