@@ -1,4 +1,4 @@
-"""The processes a benchmark run needs, started with the production commands."""
+"""The processes a benchmark run needs, started with the production commands, in the live configuration."""
 
 from __future__ import annotations
 
@@ -16,8 +16,16 @@ from typing import Any
 
 import httpx
 
+from tests.bench.providers import Emulator, ProviderCounts, forget_shared_limits, live_environment
+
 ROOT = Path(__file__).resolve().parents[2]
-BASELINE = {"WORKER_POOL": "prefork", "WORKER_CONCURRENCY": "1", "PIPELINE_CONCURRENT_STEPS": "false"}
+# The original design: one email at a time, steps in sequence, nothing cached.
+BASELINE = {
+    "WORKER_POOL": "prefork",
+    "WORKER_CONCURRENCY": "1",
+    "PIPELINE_CONCURRENT_STEPS": "false",
+    "ARXIV_CACHE_SECONDS": "0",
+}
 SCRIBE: dict[str, str] = {}  # the defaults in config/settings.py
 MEMORY_MATRIX = [
     ("threads (scribe)", {"WORKER_POOL": "threads", "WORKER_CONCURRENCY": str(n)}, n) for n in (1, 4, 8, 16)
@@ -37,6 +45,8 @@ class BatchRun:
     processing: list[float]
     cpu_seconds: float
     peak_rss: int
+    failed: int = 0
+    providers: ProviderCounts | None = None
 
     @property
     def per_minute(self) -> float:
@@ -49,24 +59,32 @@ class BatchRun:
 
         run, wait = self.processing, self.end_to_end
         cpu_ms = self.cpu_seconds / max(1, self.completed) * 1000
+        providers = f"\n  {self.providers.line()}" if self.providers else ""
         return (
             f"{self.label}\n"
-            f"  {self.completed}/{self.emails} completed in {self.seconds:.1f} s: {self.per_minute:.1f} emails/min\n"
+            f"  {self.completed}/{self.emails} completed, {self.failed} failed, in {self.seconds:.1f} s: "
+            f"{self.per_minute:.1f} emails/min\n"
             f"  per email, started -> completed: p50 {q(run, 50):.2f} s, p95 {q(run, 95):.2f} s"
             f" (critical path {critical:.1f} s)\n"
             f"  per email, submitted -> completed: p50 {q(wait, 50):.1f} s, p95 {q(wait, 95):.1f} s\n"
             f"  CPU (all Scribe processes) per email: {cpu_ms:.0f} ms; peak RSS (API + worker + beat + Flower): {self.peak_rss / 2**20:.0f} MiB"
+            f"{providers}"
         )
 
 
 class Stack:
-    """A fresh database, the emulator (seed latencies) and the API; workers per run."""
+    """A fresh database, the emulator (seed latencies, arXiv's rules) and the API; workers per run.
+
+    Every process runs the live configuration (providers.live_environment).
+    """
 
     def __enter__(self) -> Stack:
         import tests.conftest as harness  # creates the run's database and sets the environment
 
         self.harness = harness
         harness.pytest_sessionstart(None)
+        os.environ.update(live_environment(os.environ["EMULATOR_URL"]))
+        self.providers = Emulator(os.environ["EMULATOR_URL"])
         from celery_config import celery_app
 
         celery_app.control.purge()  # tokens an earlier run left on a shared Redis are not this run's
@@ -83,6 +101,8 @@ class Stack:
                 str(harness.EMULATOR_PORT),
                 "--latency",
                 "seed",
+                "--rules",
+                "arxiv",
             ],
         )
         self.api = self._spawn(
@@ -95,8 +115,12 @@ class Stack:
         self.flower = self._spawn(
             "flower", [*celery, "flower", f"--port={harness.free_port()}", "--address=127.0.0.1"]
         )
-        self._wait_http(f"{self.api_url}/health")
-        self._wait_http(f"{os.environ['EMULATOR_URL']}/_emulator/stats")
+        try:
+            self._wait_http(f"{self.api_url}/health")
+            self._wait_http(f"{os.environ['EMULATOR_URL']}/_emulator/stats")
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def always_running(self) -> list[int]:
@@ -118,7 +142,10 @@ class Stack:
     def describe(self) -> str:
         database = "PostgreSQL" if self.harness.TEST_DATABASE_URL else "SQLite"
         broker = "Redis" if self.harness.TEST_REDIS_URL else "embedded filesystem broker"
-        return f"{database}, {broker}, emulator with seed latencies, API = uvicorn (1 process)"
+        return (
+            f"{database}, {broker}, live configuration (SCRIBE_PROVIDERS=live, real SDKs on the emulator's "
+            f"base URLs), emulator with seed latencies and arXiv's rules, API = uvicorn (1 process)"
+        )
 
     def _spawn(
         self, name: str, command: list[str], env: dict[str, str] | None = None
@@ -127,7 +154,8 @@ class Stack:
         return subprocess.Popen(command, cwd=ROOT, env=os.environ | (env or {}), stdout=log, stderr=log)
 
     def _wait_http(self, url: str) -> None:
-        deadline = time.monotonic() + 60
+        # Imports alone took over 60 s with several suites sharing this machine's 2 cores.
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             try:
                 httpx.get(url, timeout=2)
@@ -168,9 +196,14 @@ class Stack:
         response.raise_for_status()
         return [uuid.UUID(i) for i in response.json()["queue_item_ids"]]
 
-    def batch(self, label: str, emails: int, env: dict[str, str]) -> BatchRun:
+    def batch(
+        self, label: str, emails: int, env: dict[str, str], *, rules: dict[str, Any] | None = None
+    ) -> BatchRun:
+        """One batch on a fresh worker; the emulator adds `rules` to arXiv's for this batch."""
         from tests.bench.procs import PeakRss, cpu_seconds, tree
 
+        self.providers.reset(rules=rules)
+        forget_shared_limits()
         worker = self._worker(env)
         try:
             headers = self._user()
@@ -187,6 +220,8 @@ class Stack:
         done = [r for r in rows if r.status == "completed"]
         last = max(r.completed_at.timestamp() for r in done) if done else time.time()
         return BatchRun(
+            failed=sum(r.status == "failed" for r in rows),
+            providers=self.providers.counts(),
             label=label,
             emails=emails,
             completed=len(done),
@@ -212,6 +247,7 @@ class Stack:
             time.sleep(0.25)
 
     def single_emails(self, count: int, env: dict[str, str]) -> list[float]:
+        self.providers.reset()
         worker = self._worker(env)
         try:
             headers = self._user()
@@ -241,6 +277,7 @@ class Stack:
     def memory_at(self, env: dict[str, str], in_flight: int) -> int:
         from tests.bench.procs import PeakRss
 
+        self.providers.reset()
         worker = self._worker(env)
         try:
             headers = self._user()
