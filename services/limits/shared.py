@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 PREFIX = "scribe:limits"
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Redis] = weakref.WeakKeyDictionary()
 _guard = threading.Lock()
+_quiet_until: dict[str, float] = {}
 
 # Spacing: the next free time (ms) moves by `cost` per reservation; returns ms to wait.
 _RESERVE = """
@@ -106,7 +107,12 @@ async def _in_redis[T](run: Callable[[Redis], Awaitable[T]], fallback: Callable[
     try:
         return await run(client)
     except (RedisError, OSError) as exc:
-        log.warning("%s: Redis unavailable (%s); this process's own state decides", what, type(exc).__name__)
+        now = time.monotonic()
+        if now >= _quiet_until.get(what, 0.0):  # once a minute per limit, not once per call
+            _quiet_until[what] = now + 60
+            log.warning(
+                "%s: Redis unavailable (%s); this process's own state decides", what, type(exc).__name__
+            )
         return fallback()
 
 

@@ -7,7 +7,8 @@ published rules (one request per 3 s, one connection) throughout, and counts bre
 
 Sections (each a function, so later sections can be added without touching the others):
 throughput (original design vs Scribe), provider limits (an account at 50 requests/min), single
-email latency, memory, API under load. Not a test: it prints figures.
+email latency, memory by pipelines in flight, API under load, polling with 10,000 pending and idle
+memory (the last two each against its own baseline commit). Not a test: it prints figures.
 Environment: BENCH_EMAILS (60), BENCH_BASELINE_EMAILS (12), BENCH_LIMIT_EMAILS (30), BENCH_SECTIONS
 (comma list of section names, default all), TEST_DATABASE_URL / TEST_REDIS_URL (recommended).
 """
@@ -20,7 +21,7 @@ import platform
 import statistics
 import time
 
-from tests.bench import limits, load, runs
+from tests.bench import limits, load, memory, polling, runs
 
 CRITICAL = 1.2 + max(5.3, 0.8) + 3.1
 
@@ -79,7 +80,7 @@ def single_email(stack: runs.Stack) -> None:
     )
 
 
-def memory(stack: runs.Stack) -> None:
+def memory_by_load(stack: runs.Stack) -> None:
     idle = stack.idle_rss()
     print(
         "\n== resident memory, idle: "
@@ -98,8 +99,28 @@ def api_load(stack: runs.Stack) -> None:
         print(result)
 
 
+def polling_pending(stack: runs.Stack) -> None:
+    # Issue 13: before/after in this run, each against its own baseline commit (the stack is unused).
+    print("\n== polling with 10,000 pending, wrk (tests/bench/polling.py) ==")
+    print("\n".join(polling.report()))
+
+
+def idle_memory(stack: runs.Stack) -> None:
+    print("\n== resident memory, idle, before/after the import diet (tests/bench/memory.py) ==")
+    print("\n".join(memory.report()))
+
+
 SECTIONS = {
-    section.__name__: section for section in (throughput, provider_limits, single_email, memory, api_load)
+    section.__name__: section
+    for section in (
+        throughput,
+        provider_limits,
+        single_email,
+        memory_by_load,
+        api_load,
+        polling_pending,
+        idle_memory,
+    )
 }
 
 

@@ -14,7 +14,7 @@ from config.settings import get_settings
 from services.limits import deadline
 from services.limits.gate import AdaptiveLimit, ProviderGate
 from services.limits.shared import Cooldown, ExclusiveSlot, SharedCache, Spacing
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import TEST_REDIS_URL, free_port
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -192,3 +192,14 @@ def test_the_time_limit_runs_again_once_the_allowance_is_spent() -> None:
     with pytest.raises(TimeoutError):
         asyncio.run(queued_too_long())
     assert time.monotonic() - started < 0.9  # limit 0.2 s + allowance 0.2 s, not the whole second
+
+
+def test_with_redis_down_the_process_keeps_the_limits_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "redis_url", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    spacing = Spacing(unique("down"), seconds_per_unit=0.5)
+
+    async def two() -> list[float]:
+        return [await spacing.reserve(), await spacing.reserve()]
+
+    first, second = asyncio.run(two())
+    assert first == pytest.approx(0, abs=0.05) and second == pytest.approx(0.5, abs=0.05)

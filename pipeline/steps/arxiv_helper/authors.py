@@ -84,7 +84,6 @@ class _Waiting:
     order: collections.deque[str] = field(default_factory=collections.deque)
     wanted: dict[str, _Wanted] = field(default_factory=dict)
     dispatcher: asyncio.Task[None] | None = None
-    requests: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +122,6 @@ class AuthorSearch:
             waiting.dispatcher = loop.create_task(self._serve(waiting))
         # Shielded: one pipeline giving up (its time limit) must not cancel the others' answer.
         return Found(await asyncio.shield(wanted.future), "arxiv")
-
-    def requests_made(self) -> int:
-        """arXiv requests this loop has made (for the step's notes and the benchmark)."""
-        waiting = self._waiting.get(asyncio.get_running_loop())
-        return waiting.requests if waiting else 0
 
     async def _serve(self, waiting: _Waiting) -> None:
         while waiting.order:
@@ -169,7 +163,6 @@ class AuthorSearch:
         return await self.api.fetch(query, max_results=min(MAX_RESULTS, PER_AUTHOR * len(batch)), sent=sent)
 
     async def _hand_out(self, waiting: _Waiting, batch: list[tuple[str, _Wanted]], page: FeedPage) -> None:
-        waiting.requests += 1
         names = [wanted.name for _, wanted in batch]
         shares = await async_runtime.in_thread("cpu", split_by_author, page.papers, names)
         for (key, wanted), mine in zip(batch, shares, strict=True):
