@@ -81,7 +81,7 @@ class Emulator:
             anthropic_requests=sum(n for role, n in calls.items() if role in LLM_ROLES),
             anthropic_refused=breaches.get("anthropic_rpm", 0) + breaches.get("anthropic_itpm", 0),
             arxiv_requests=calls.get("arxiv", 0),
-            arxiv_authors_asked=sum(query.count("au:") for query in queries),
+            arxiv_authors_asked=sum(query.count('au:"') for query in queries),  # one quoted name per author
             breaches=breaches,
         )
 
