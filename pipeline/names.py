@@ -37,6 +37,13 @@ class PersonName:
         return cls(given=tuple(parts[:-1]), family=parts[-1])
 
     @property
+    def identifiable(self) -> bool:
+        """A given and a family name in Latin letters: one word ('Prof. Okonkwo') is shared by too many
+        people to tell pages and papers apart, and a name in another script ('王伟') folds to nothing
+        the web's and arXiv's Latin spellings can be matched against."""
+        return bool(self.given) and bool(self.family)
+
+    @property
     def tokens(self) -> set[str]:
         return {token for part in (*self.given, self.family) for token in part}
 

@@ -14,14 +14,30 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pipeline.models import Source
-from pipeline.text import fold, words
+from pipeline.text import HONORIFICS, fold, words
 
 _KEYWORD = r"(?:University|Universit[éeyà]|Universidad|Universität|Institute|Institut|College|Polytechnic)"
 _CAPITALISED = r"[A-Z][\w'\u2019-]*"
+_SP = r"[^\S\n]+"  # an institution's name never runs across a line ('...Institute for AI\nVerified email')
 _INSTITUTION = re.compile(
-    rf"\b{_KEYWORD}\s+(?:of|for|de|des|du|di|der|la)\s+(?:the\s+)?{_CAPITALISED}(?:\s+{_CAPITALISED})*"
-    rf"|\b(?:{_CAPITALISED}\s+){{1,4}}{_KEYWORD}(?:\s+(?:of|for)\s+(?:{_CAPITALISED}|AI)(?:\s+{_CAPITALISED})*)?"
+    rf"\b{_KEYWORD}{_SP}(?:of|for|de|des|du|di|der|la){_SP}(?:the{_SP})?{_CAPITALISED}(?:{_SP}{_CAPITALISED})*"
+    rf"|\b(?:{_CAPITALISED}{_SP}){{1,4}}{_KEYWORD}"
+    rf"(?:{_SP}(?:of|for){_SP}(?:{_CAPITALISED}|AI)(?:{_SP}{_CAPITALISED})*)?"
 )
+# A page's opening: its first line, or that line's first sentence when the text has no line breaks.
+_SENTENCE_END = re.compile(r"([\w)]*)[.!?]\s+(?=[A-Z])")
+_ABBREVIATIONS = frozenset({"dept", "univ", "inst", "st", "no", "vs", "al", "jr", "sr", "assoc", "asst"})
+
+
+def first_sentence(line: str) -> str:
+    """A line up to its first full stop that ends a sentence ('Prof. A. Smith' and 'Univ.' do not)."""
+    for match in _SENTENCE_END.finditer(line):
+        word = fold(match.group(1))
+        if len(word) > 1 and word not in HONORIFICS and word not in _ABBREVIATIONS:
+            return line[: match.end(1) + 1]
+    return line
+
+
 _GENERIC = frozenset(
     {
         "university",
@@ -82,6 +98,14 @@ def _address(host: str, path: str) -> str:
     return f"{host.lower().removeprefix('www.')}{path.rstrip('/')}"
 
 
+def _href(url: str) -> str:
+    """A link's address as _address writes it ('' for one that is not a web address)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    return _address(parts.hostname, parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 @dataclass
 class PageFacts:
     """One source as the identity resolution sees it."""
@@ -93,7 +117,8 @@ class PageFacts:
     institutions: list[frozenset[str]]
     # The page's own institution: the one that hosts it, else the first it names (its affiliation line).
     own: list[frozenset[str]]
-    links: set[str]  # addresses and bare hosts the text names
+    links: set[str]  # addresses the page links to (its anchors) or names in its text
+    sites: set[str]  # bare hosts its text names: a site of its own ('Homepage: danielokonkwo.example.com')
     org: str | None
     hosted_by_named_institution: bool
     vouched: bool = False
@@ -109,8 +134,11 @@ class PageFacts:
             key for key in (institution_key(m.group(0)) for m in _INSTITUTION.finditer(text)) if key
         ]
         labels = set(re.split(r"[.-]", host)) - {"example", "www", "com", "org", "net"}
-        links = {_address(m.group(1), m.group(2) or "") for m in _ADDRESS.finditer(text)}
-        links |= {m.group(1).lower().removeprefix("www.") for m in _ADDRESS.finditer(text)}
+        # An address with a path names that page ('scholar.example.org/citations?user=X' is one profile
+        # among thousands on the host); a bare host names a site of its own ('danielokonkwo.example.com').
+        named = [(m.group(1), m.group(2) or "") for m in _ADDRESS.finditer(text)]
+        links = {_address(host, path) for host, path in named} | {_href(link) for link in source.links}
+        sites = {host.lower().removeprefix("www.") for host, path in named if path.strip("/") == ""}
         hosting = [key for key in institutions if _hosted_by(key, labels)]
         return cls(
             source=source,
@@ -119,14 +147,15 @@ class PageFacts:
             address=_address(host, path),
             institutions=list(dict.fromkeys(institutions)),
             own=hosting or institutions[:1],
-            links=links - {_address(host, path)},
+            links=links - {_address(host, path), ""},
+            sites=sites - {host},
             org=org_domain(host),
             hosted_by_named_institution=bool(hosting),
         )
 
     def links_to(self, other: PageFacts) -> bool:
         """This page names the other's address, or its bare host (a site of its own)."""
-        return other.address in self.links or other.host in self.links
+        return other.address in self.links or other.host in self.sites
 
     def same_site(self, other: PageFacts) -> bool:
         """Same host, and one page's path contains the other's ('/people/x' and '/people/x/publications')."""
@@ -148,6 +177,12 @@ class PageFacts:
     @property
     def text(self) -> str:
         return f"{self.source.title}\n{self.source.text}"
+
+    @property
+    def opening(self) -> str:
+        """The page's title and its first line or sentence: where a page says whose it is."""
+        first = next((line for line in self.source.text.splitlines() if line.strip()), "")
+        return f"{self.source.title}\n{first_sentence(first.strip())}"
 
 
 def folded_phrase(text: str) -> str:

@@ -6,9 +6,14 @@ Pages and papers are joined into groups by evidence that one person is behind th
 - between a page and a paper: the page lists the paper (title or arXiv id) or names a co-author;
 - between papers: a shared co-author (not for a very common name, whose authors share too much).
 A page that only describes itself joins a group through the papers it lists, never through what it
-claims. The recipient's group is the vouched group closest to the stated interest (the summariser's
-checked `yes` breaks a tie, and is needed when no page words the interest). Other vouched groups are
-namesakes; if one is as close to the interest, nobody can be told apart and nothing is kept.
+claims. A page is *about* a person of this name when its title or opening names them; a page that
+names them only further down (a collaborator's or a student's page, a lab's home page, a press
+release) *mentions* them. The recipient's group is the vouched group closest to the stated interest
+(the summariser's checked `yes` breaks a tie, and is needed when no page words the interest), a group
+with a page about a person of this name before one that only mentions the name. Other vouched groups
+with a page about a person of this name are namesakes; if one is as close to the interest, nobody can
+be told apart and nothing is kept. A group that only mentions the name is someone else's page (a
+colleague's, a student's), not a namesake.
 """
 
 from __future__ import annotations
@@ -54,11 +59,12 @@ class _Group:
     pages: list[int] = field(default_factory=list)
     papers: list[int] = field(default_factory=list)
     vouched: bool = False
+    about: bool = False  # a vouched page of the group is about a person of this name, not a mention
     interest: float = 0.0
     yes: int = 0
 
-    def rank(self) -> tuple[float, int, int]:
-        return (self.interest, self.yes, len(self.pages))
+    def rank(self) -> tuple[bool, float, int, int]:
+        return (self.about, self.interest, self.yes, len(self.pages))
 
 
 def _vouch(pages: list[PageFacts], person: PersonName) -> None:
@@ -100,11 +106,12 @@ def _tie_pages(graph: Graph, pages: dict[int, PageFacts]) -> None:
 
 def _page_verdicts(
     pages: list[PageFacts], judged: dict[str, Judged], person: PersonName
-) -> tuple[dict[str, SourceVerdict], dict[int, PageFacts]]:
+) -> tuple[dict[str, SourceVerdict], dict[int, PageFacts], set[int]]:
     """A first verdict per page (pages that never name the recipient, or that the checked summariser
     places with someone else, are 'no'), and the pages left to resolve."""
     verdicts: dict[str, SourceVerdict] = {}
     candidates: dict[int, PageFacts] = {}
+    about: set[int] = set()
     for index, page in enumerate(pages):
         model = judged[page.source.url]
         record = SourceVerdict(
@@ -121,16 +128,23 @@ def _page_verdicts(
             record.reasons.append(f"the summariser places it with someone else: {model.evidence!r}")
         else:
             candidates[index] = page
-            record.reasons.append(f"names the recipient ({mention})")
+            if person.mentioned_in(page.opening):
+                about.add(index)
+                record.reasons.append(f"about a person of this name ({mention})")
+            else:
+                record.reasons.append(f"mentions the recipient ({mention}) below its title and opening")
             record.reasons += page.reasons if page.vouched else ["no institution vouches for it"]
         verdicts[page.source.url] = record
-    return verdicts, candidates
+    return verdicts, candidates, about
 
 
-def _score(group: _Group, pages: dict[int, PageFacts], judged: dict[str, Judged], interest: str) -> None:
+def _score(
+    group: _Group, pages: dict[int, PageFacts], about: set[int], judged: dict[str, Judged], interest: str
+) -> None:
     """How close the group's vouched pages are to the stated interest, and the summariser's checked yeses."""
     own = [pages[index] for index in group.pages if pages[index].vouched]
     group.vouched = bool(own)
+    group.about = any(index in about and pages[index].vouched for index in group.pages)
     wanted = content_words(interest)
     said: set[str] = set()
     for page in own:
@@ -151,10 +165,12 @@ def resolve_identity(
 ) -> Identity:
     """Decide for each source and paper whether it is about the recipient, with the reasons."""
     person = PersonName.parse(name)
+    if not person.identifiable:
+        return _unidentifiable(name, sources, papers, facts)
     judged = check_judgements(judgements, sources)
     all_pages = [PageFacts.read(source) for source in sources]
     _vouch(all_pages, person)
-    verdicts, pages = _page_verdicts(all_pages, judged, person)
+    verdicts, pages, about = _page_verdicts(all_pages, judged, person)
     authors = author_groups(papers, person)
     common = authors >= COMMON_NAME_AUTHORS
     graph = Graph()
@@ -167,20 +183,24 @@ def resolve_identity(
             pages=[index for kind, index in members if kind == "page"],
             papers=[index for kind, index in members if kind == "paper"],
         )
-        _score(group, pages, judged, interest)
+        _score(group, pages, about, judged, interest)
         groups.append(group)
     eligible = sorted((g for g in groups if g.vouched and (g.interest > 0 or g.yes > 0)), key=_Group.rank)
     recipient = eligible[-1] if eligible else None
+    # A rival is another group about a person of this name (a page that only mentions the name, say a
+    # collaborator's, is no rival to pages about the recipient).
     ambiguous = recipient is not None and any(
-        g.interest > recipient.interest - INTEREST_MARGIN and g.yes >= recipient.yes for g in eligible[:-1]
+        g.interest > recipient.interest - INTEREST_MARGIN and g.yes >= recipient.yes
+        for g in eligible[:-1]
+        if g.about or not recipient.about
     )
     if ambiguous:
         recipient = None
-    namesakes = [g for g in groups if g.vouched and g is not recipient and g.pages] if recipient else []
-    # Pages that name the recipient but are about someone else: another person answers to this name.
+    namesakes = [g for g in groups if g.vouched and g.about and g is not recipient] if recipient else []
+    # Another person answers to this name: a namesake's group, or a page about a person of this name
+    # that the summariser places with someone else.
     someone_else = bool(namesakes) or any(
-        judged[page.source.url].verdict == "no" and person.mentioned_in_tokens(page.tokens)
-        for page in all_pages
+        judged[page.source.url].verdict == "no" and person.mentioned_in(page.opening) for page in all_pages
     )
 
     for group in groups:
@@ -194,10 +214,15 @@ def resolve_identity(
                     record.reasons.append("its group of pages matches the stated interest")
             elif ambiguous and group.vouched:
                 record.reasons.append("others of this name match the stated interest as well: cannot tell")
-            elif group.vouched and recipient is not None:
+            elif group.vouched and recipient is not None and group.about:
                 record.about_recipient = "no"
                 record.reasons.append(
                     "about someone else of this name: nothing ties it to the recipient's pages"
+                )
+            elif group.vouched and recipient is not None:
+                record.about_recipient = "no"
+                record.reasons.append(
+                    "someone else's page that mentions the name: nothing ties it to the recipient's pages"
                 )
             elif group.vouched:
                 record.reasons.append(
@@ -216,8 +241,10 @@ def resolve_identity(
             reasons = graph.reasons.get(("paper", index), [])
             if group is recipient:
                 kept[index] = "; ".join(reasons) or "in the recipient's group"
-            elif group.vouched and group.pages and recipient is not None:
+            elif group.vouched and group.about and recipient is not None:
                 dropped[index] = "tied to pages about someone else of this name: " + "; ".join(reasons)
+            elif group.vouched and recipient is not None:
+                dropped[index] = "tied to someone else's page that mentions the name: " + "; ".join(reasons)
             else:
                 reason, keep = untied_reason(
                     papers[index],
@@ -238,13 +265,12 @@ def resolve_identity(
         dropped[papers.index(paper)] = f"beyond the {limit} most relevant of the recipient's papers"
     recipient_urls = [verdict.url for verdict in verdicts.values() if verdict.about_recipient == "yes"]
     kept_facts = [fact for fact in facts if fact.source_url in recipient_urls]
-    affiliations = sorted(
-        {
-            " ".join(sorted(key))
-            for i in (recipient.pages if recipient else [])
-            for key in pages[i].institutions
-        }
+    # Where the recipient works, as the pages about them say (a collaborator's page tied to the group
+    # names the collaborator's institution).
+    own_pages = [i for i in (recipient.pages if recipient else []) if i in about] or (
+        recipient.pages if recipient else []
     )
+    affiliations = sorted({" ".join(sorted(key)) for i in own_pages for key in pages[i].own})
     screening = PaperScreening(
         method=_method(recipient is not None, ambiguous, bool(pages), common),
         recipient_sources=recipient_urls,
@@ -262,6 +288,24 @@ def resolve_identity(
         facts_dropped=len(facts) - len(kept_facts),
     )
     return Identity(screening=screening, papers=chosen, facts=kept_facts)
+
+
+def _unidentifiable(
+    name: str, sources: list[Source], papers: list[ArxivPaper], facts: list[Fact]
+) -> Identity:
+    """A name that cannot single anyone out: nothing found under it is taken as the recipient's."""
+    why = (
+        "the name is a single word, shared by too many people to tell whose pages these are"
+        if PersonName.parse(name).tokens
+        else "the name has no letters that the web's and arXiv's Latin spellings can be matched against"
+    )
+    screening = PaperScreening(
+        method=f"no identity: {why}",
+        sources=[SourceVerdict(url=s.url, about_recipient="unsure", reasons=[why]) for s in sources],
+        dropped=[ScreenedPaper(arxiv_id=p.arxiv_id, title=p.title, reason=why) for p in papers],
+        facts_dropped=len(facts),
+    )
+    return Identity(screening=screening, papers=[], facts=[])
 
 
 def screen_research(data: PipelineData) -> None:

@@ -14,6 +14,9 @@ class Source(BaseModel):
     title: str = ""
     published_date: str | None = None
     text: str = ""
+    # The addresses the page's links point to (the search's link extraction): what a page links to is
+    # in its anchors, rarely in its visible text. Untrusted like the text; never shown to a model.
+    links: list[str] = Field(default_factory=list)
 
 
 class Fact(BaseModel):

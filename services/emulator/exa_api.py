@@ -51,7 +51,19 @@ def _render(
         result["highlightScores"] = [0.9, 0.8, 0.7][: len(result["highlights"])]
     if contents.get("summary"):
         result["summary"] = " ".join(sentences(page.text)[:2])
+    extras = contents.get("extras")
+    if isinstance(extras, dict) and extras.get("links"):
+        result["extras"] = {"links": page_links(page)[: int(extras["links"])]}
     return result
+
+
+def page_links(page: Page) -> list[str]:
+    """Every anchor on a page as a crawler sees it: the site's navigation first, then the page's own
+    (a JavaScript app's shell has none)."""
+    if page.web == "js":
+        return []
+    host = urlsplit(page.url).hostname
+    return [f"https://{host}/", f"https://{host}/people", f"https://{host}/news", *page.links]
 
 
 @cache

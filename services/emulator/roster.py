@@ -33,6 +33,9 @@ class Page:
     published: str  # YYYY-MM-DD
     text: str
     web: Web = "search"
+    # Where the page's anchors point ('Polyglot Lab' linking to the lab's site): not in the text, as on
+    # real pages; a crawler sees them (Exa's `extras.links`, the HTML's hrefs).
+    links: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -110,9 +113,18 @@ def paper(
     return Paper(arxiv_id or made, title, year, month, summary, authors, categories)
 
 
-def page(url: str, title: str, text: str, *, published: str = "2025-09-15", web: Web = "search") -> Page:
-    """One web page; `text` is what a crawler reads on it (lines become paragraphs)."""
-    return Page(url, title, published, text, web)
+def page(
+    url: str,
+    title: str,
+    text: str,
+    *,
+    published: str = "2025-09-15",
+    web: Web = "search",
+    links: tuple[str, ...] = (),
+) -> Page:
+    """One web page; `text` is what a crawler reads on it (lines become paragraphs), `links` where its
+    anchors point."""
+    return Page(url, title, published, text, web, links)
 
 
 def person(

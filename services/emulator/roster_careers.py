@@ -66,7 +66,8 @@ PRIYANKA_DESHPANDE = person(
             "Priyanka Deshpande | Department of Statistics | Aldermoor University",
             "Priyanka Deshpande is an Assistant Professor of Statistics at Aldermoor University.\n"
             "Her research develops probabilistic models and scalable inference for single-cell genomics.\n"
-            "She runs the Cell Inference Lab with postdoc Camille Moreau: cell-inference.example.org",
+            "She runs the Cell Inference Lab with postdoc Camille Moreau.",
+            links=("https://cell-inference.example.org/publications",),
         ),
         page(
             "https://cell-inference.example.org/publications",

@@ -71,9 +71,14 @@ INES_CARVALHO = person(
             "Email: icarvalho@cs.halden.example.edu. Office: Ravn Building 3.14.\n"
             "Research areas: natural language processing; translation for languages with little written "
             "data; multilingual speech technology.\n"
-            "Inês Carvalho directs the Polyglot Lab (polyglot-lab.example.org).\n"
+            "Inês Carvalho directs the Polyglot Lab.\n"
             "She joined Halden University in 2019 after a postdoctoral fellowship in Lisbon.\n"
             "Teaching: CS 4850 Natural Language Processing.",
+            # 'Polyglot Lab' and 'Google Scholar' are links: the addresses are not in the text.
+            links=(
+                "https://polyglot-lab.example.org/",
+                "https://scholar.example.org/citations?user=Kx7rQ2EAAAAJ",
+            ),
         ),
         page(
             "https://polyglot-lab.example.org/",
@@ -198,6 +203,14 @@ DANIEL_OKONKWO_PRIVACY = person(
             "Students: Mei Tanaka (PhD), Jonas Berg (PhD).\nSelected papers:\n"
             + listing(_OKONKWO_PRIVACY[:2]),
         ),
+        page(
+            "https://scholar.example.org/citations?user=Zt5wB1kAAAAJ",
+            "Daniel Okonkwo - Scholar Profile",
+            "Daniel Okonkwo\nAssistant Professor, Ridgeway University\n"
+            "Verified email at cs.ridgeway.example.edu\n"
+            "Differential Privacy, Federated Learning, Machine Learning\nCited by 388\n"
+            + listing(_OKONKWO_PRIVACY, "scholar"),
+        ),
     ),
 )
 _OKONKWO_MOLECULES = (
@@ -255,6 +268,42 @@ DANIEL_OKONKWO_MOLECULES = person(
         ),
     ),
 )
+RAFAEL_ORTIZ = person(
+    "Rafael Ortiz",
+    key="rafael-ortiz",
+    kind="bystander",
+    affiliation="Westbrook University",
+    field="machine learning",
+    interest="secure aggregation",
+    pages=(
+        page(
+            "https://cs.westbrook.example.edu/people/rortiz",
+            "Rafael Ortiz | Computer Science | Westbrook University",
+            "Rafael Ortiz\nAssociate Professor of Computer Science, Westbrook University\n"
+            "My group studies secure aggregation and differential privacy for federated learning.\n"
+            "Current collaborations: privacy accounting for cross-device federated learning with Daniel "
+            "Okonkwo.",
+        ),
+    ),
+)
+AMIR_HADDAD = person(
+    "Amir Haddad",
+    key="amir-haddad",
+    kind="bystander",
+    affiliation="Tarrow University",
+    field="chemistry",
+    interest="solvent design",
+    pages=(
+        page(
+            "https://chem.tarrow.example.edu/faculty/haddad",
+            "Amir Haddad | Department of Chemistry | Tarrow University",
+            "Amir Haddad\nProfessor of Chemistry, Tarrow University\n"
+            "Our group predicts the properties of molecules, solvents and catalysts with graph neural "
+            "networks and quantum chemistry.\n"
+            "Collaborators: Daniel Okonkwo (machine learning), Petra Lind (catalysis).",
+        ),
+    ),
+)
 # A content farm: an identity claim, the recipient's topic words, an invented title, and a demand.
 PROFILE_FARM = person(
     "Profile Farm",
@@ -284,4 +333,6 @@ PRESENCE: tuple[Person, ...] = (
     DANIEL_OKONKWO_PRIVACY,
     DANIEL_OKONKWO_MOLECULES,
     PROFILE_FARM,
+    RAFAEL_ORTIZ,
+    AMIR_HADDAD,
 )

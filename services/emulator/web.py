@@ -49,6 +49,7 @@ def find_page(url: str) -> Page | None:
 
 def _static_html(page: Page) -> str:
     paragraphs = "\n".join(f"<p>{html.escape(text)}</p>" for text in sentences(page.text))
+    paragraphs += "".join(f'<a href="{html.escape(link)}">Link</a>' for link in page.links)
     return (
         f"<!doctype html><html><head><title>{html.escape(page.title)}</title>"
         "<style>body { font-family: serif; }</style></head><body>"

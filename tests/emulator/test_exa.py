@@ -121,3 +121,20 @@ def test_search_finds_every_page_that_names_the_person_not_only_their_own(
     assert "https://academic-profiles.example.com/daniel-okonkwo" in urls  # and a content farm's page
     student = _search(emulator_config.url, "Ines Carvalho", num_results=10)
     assert "https://polyglot-lab.example.org/people/tomasz-wrona" in {r.url for r in student.results}
+
+
+def test_a_pages_links_come_as_extras_not_in_its_text(emulator_config: EmulatorHandle) -> None:
+    """A department page links its lab's site from an anchor ('Polyglot Lab'): the address is in Exa's
+    `extras.links` (after the site's navigation), never in the text."""
+    response = _search(
+        emulator_config.url,
+        "Ines Carvalho department of computer science",
+        num_results=10,
+        contents={"text": True, "extras": {"links": 20}},
+    )
+    dept = next(r for r in response.results if r.url == "https://cs.halden.example.edu/people/icarvalho")
+    assert "polyglot-lab.example.org" not in dept.text
+    assert dept.extras["links"][0] == "https://cs.halden.example.edu/"
+    assert "https://polyglot-lab.example.org/" in dept.extras["links"]
+    plain = _search(emulator_config.url, "Ines Carvalho", contents={"text": True})
+    assert all(not getattr(r, "extras", None) for r in plain.results)

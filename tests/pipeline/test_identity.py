@@ -345,3 +345,121 @@ def test_a_professor_who_moved_is_one_person_and_an_alma_mater_ties_nobody() -> 
     )
     found = resolve([a, b], [], name="Michael Chen", interest="3D scene reconstruction")
     assert verdict(found, a) == "yes" and verdict(found, b) == "no"
+
+
+# A collaborator's page at another university: about Rafael Ortiz, naming the recipient further down.
+COLLABORATOR = Source(
+    url="https://cs.westbrook.example.edu/people/rortiz",
+    title="Rafael Ortiz | Computer Science | Westbrook University",
+    text="Rafael Ortiz\nAssociate Professor of Computer Science, Westbrook University\n"
+    "My group studies secure aggregation and differential privacy for federated learning.\n"
+    "Current collaborations: privacy accounting for federated learning with Daniel Okonkwo.",
+)
+
+
+def test_a_collaborators_page_that_mentions_the_recipient_is_no_namesake() -> None:
+    """Same field, same words as the interest, on a university's domain: without the summariser's word
+    it still does not compete with the pages about the recipient, nor make their papers doubtful."""
+    found = resolve(
+        [OKONKWO_A, COLLABORATOR],
+        [PRIVACY, SAMPLING],
+        name="Daniel Okonkwo",
+        interest="federated learning with differential privacy",
+    )
+    assert verdict(found, OKONKWO_A) == "yes" and verdict(found, COLLABORATOR) == "no"
+    reasons = next(v.reasons for v in found.screening.sources if v.url == COLLABORATOR.url)
+    assert "mentions the recipient (full) below its title and opening" in reasons
+    assert reasons[-1].startswith("someone else's page that mentions the name")
+    # No one else of this name was found: the untied single-author paper on the interest is kept.
+    assert kept(found) == {"2501.10", "2301.11"}
+    assert found.screening.affiliations == ["ridgeway"]
+
+
+def test_a_collaborators_page_tied_by_a_shared_co_author_does_not_lend_its_affiliation() -> None:
+    tied = COLLABORATOR.model_copy(update={"text": COLLABORATOR.text + " Also with Mei Tanaka."})
+    found = resolve(
+        [OKONKWO_A, tied],
+        [PRIVACY],
+        name="Daniel Okonkwo",
+        interest="federated learning with differential privacy",
+    )
+    assert kept(found) == {"2501.10"}
+    assert found.screening.affiliations == ["ridgeway"]  # not Westbrook, the collaborator's
+
+
+def test_the_lab_site_linked_from_an_anchor_is_the_recipients() -> None:
+    """Real department pages link the lab's site from an anchor: the address is only in the links."""
+    dept = DEPT.model_copy(
+        update={
+            "text": "Inês Carvalho is an Associate Professor at Halden University. She works on machine "
+            "translation. She directs the Polyglot Lab.",
+            "links": ["https://cs.halden.example.edu/", "https://polyglot-lab.example.org/publications"],
+        }
+    )
+    found = resolve([dept, LAB], [BITEXT, SPEECH])
+    assert verdict(found, LAB) == "yes" and kept(found) == {"2501.1", "2301.2"}
+    assert f"linked from {dept.url}" in next(v.reasons for v in found.screening.sources if v.url == LAB.url)
+    # Without the link nothing vouches for the lab's site.
+    bare = dept.model_copy(update={"links": []})
+    assert verdict(resolve([bare, LAB], [BITEXT, SPEECH]), LAB) == "unsure"
+
+
+def test_a_link_to_one_profile_or_to_a_sites_front_page_vouches_for_nothing_else_on_that_host() -> None:
+    """A link to the recipient's scholar profile, or a footer link to a big site's front page, says
+    nothing about a namesake's profile on the same host."""
+    namesake_profile = Source(
+        url="https://scholar.example.org/citations?user=OTHER",
+        title="Daniel Okonkwo - Scholar Profile",
+        text="Daniel Okonkwo. Graph neural networks for molecules. Message Passing for Solvation Energies.",
+    )
+    links = ["https://scholar.example.org/", "https://scholar.example.org/citations?user=OWN"]
+    text = OKONKWO_A.text + " Profile: scholar.example.org/citations?user=OWN"
+    own = OKONKWO_A.model_copy(update={"links": links, "text": text})
+    found = resolve(
+        [own, namesake_profile],
+        [PRIVACY, SOLVATION],
+        name="Daniel Okonkwo",
+        interest="federated learning with differential privacy",
+    )
+    assert verdict(found, namesake_profile) == "unsure" and kept(found) == {"2501.10"}
+
+
+def test_an_empty_page_names_nobody() -> None:
+    empty = Source(url="https://cs.ridgeway.example.edu/~dokonkwo/empty")
+    found = resolve(
+        [empty, OKONKWO_A],
+        [PRIVACY],
+        [yes(empty, "Daniel Okonkwo is a professor")],
+        name="Daniel Okonkwo",
+        interest="federated learning with differential privacy",
+    )
+    record = next(v for v in found.screening.sources if v.url == empty.url)
+    assert record.about_recipient == "no" and record.model == "unsure"
+    assert "never names the recipient" in record.reasons and kept(found) == {"2501.10"}
+    assert resolve([empty], [], name="Daniel Okonkwo").screening.recipient_sources == []
+
+
+def test_a_one_word_or_non_latin_name_identifies_nobody() -> None:
+    """'Prof. Okonkwo' is every Okonkwo: their pages (and a content farm's) would all tie through
+    papers whose author is 'an Okonkwo'. A name in another script matches no Latin spelling."""
+    facts = [Fact(text="Daniel Okonkwo works on privacy.", source_url=OKONKWO_A.url)]
+    for name, why in [
+        ("Prof. Okonkwo", "single word"),
+        ("Daniel", "single word"),
+        ("Okonkwo, PhD", "single word"),
+        ("丹尼尔·奥孔科沃", "no letters"),
+        ("Даниэль Оконкво", "no letters"),
+        ("  ", "no letters"),
+    ]:
+        found = resolve(
+            [OKONKWO_A, OKONKWO_B, FARM],
+            [PRIVACY, SAMPLING, SOLVATION],
+            [yes(FARM, "This is Professor Daniel Okonkwo's official page.")],
+            name=name,
+            interest="federated learning with differential privacy",
+            facts=facts,
+        )
+        assert found.papers == [] and found.facts == [], name
+        assert found.screening.method.startswith("no identity") and why in found.screening.method, name
+        assert {v.about_recipient for v in found.screening.sources} == {"unsure"}, name
+        assert len(found.screening.dropped) == 3 and found.screening.facts_dropped == 1, name

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 NUM_RESULTS = 5
 MAX_TEXT_CHARS = 4_000
+# Links asked for per result (Exa's `extras.links`): identity resolution ties pages by them.
+MAX_LINKS = 50
 EXA_TIMEOUT_SECONDS = 20.0
 # exa-py reports an error status only in its message: "Request failed with status code 429: ...".
 _RATE_LIMITED = re.compile(r"status code 429\b")
@@ -103,7 +105,9 @@ async def _search(client: SearchClient, query: str) -> list[Source]:
         async with gate.call() as call:
             try:
                 response = await client.search(
-                    query, num_results=NUM_RESULTS, contents={"text": {"max_characters": MAX_TEXT_CHARS}}
+                    query,
+                    num_results=NUM_RESULTS,
+                    contents={"text": {"max_characters": MAX_TEXT_CHARS}, "extras": {"links": MAX_LINKS}},
                 )
             except Exception as exc:
                 if not _RATE_LIMITED.search(str(exc)) or loop.time() >= give_up:
@@ -118,7 +122,16 @@ async def _search(client: SearchClient, query: str) -> list[Source]:
             title=(result.title or "").strip(),
             published_date=result.published_date,
             text=(result.text or "")[:MAX_TEXT_CHARS],
+            links=_links(getattr(result, "extras", None)),
         )
         for result in response.results
         if getattr(result, "url", None)
     ]
+
+
+def _links(extras: Any) -> list[str]:
+    """The result's `extras.links`, if it has any: strings only, at most MAX_LINKS."""
+    links = extras.get("links") if isinstance(extras, dict) else None
+    if not isinstance(links, list):
+        return []
+    return [link for link in links if isinstance(link, str)][:MAX_LINKS]
