@@ -20,12 +20,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.eval")
-    parser.add_argument("--metadata", metavar="KEY", help="also print one case's emails.metadata as JSON")
-    args = parser.parse_args()
+def point_at_emulator() -> int:
+    """A free port for the emulator, and every provider pointed at it (settings are read once per
+    process: call this before importing them)."""
     port = _free_port()
-    # Settings are read once per process: point every provider at the emulator before importing them.
     os.environ.update(
         {
             "ENVIRONMENT": "test",
@@ -33,8 +31,17 @@ def main() -> int:
             "EMULATOR_URL": f"http://127.0.0.1:{port}",
             "DATA_DIR": tempfile.mkdtemp(prefix="scribe-eval-"),
             "LOGFIRE_TOKEN": "",
+            "LOGFIRE_IGNORE_NO_CONFIG": "1",
         }
     )
+    return port
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.eval")
+    parser.add_argument("--metadata", metavar="KEY", help="also print one case's emails.metadata as JSON")
+    args = parser.parse_args()
+    port = point_at_emulator()
     from pipeline.metadata import build_email_metadata
     from services.emulator import start_in_thread
     from tests.eval.runner import run_behaviours

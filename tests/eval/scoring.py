@@ -164,13 +164,24 @@ def summary(outcomes: list[Outcome]) -> dict[str, int | float]:
     }
 
 
+EXTRA_CALLS = "extra calls vs verbatim"
+
+
 def behaviour_rows(by_behaviour: dict[str, list[Outcome]]) -> dict[str, dict[str, float]]:
-    """Per composer behaviour: confident rate, false-confident count and composer calls per email."""
+    """Per composer behaviour: confident rate, false-confident count, composer calls per email, and the
+    calls per email beyond what the verbatim composer needed for the same cases (what drift costs; the
+    composers scripted to fabricate or leave a placeholder get their one retry under every behaviour)."""
+    baseline = {o.case: o.composer_calls for o in by_behaviour.get("verbatim", [])}
     return {
         behaviour: {
             "confident rate": round(sum(o.confident for o in group) / max(1, len(group)), 3),
             "false-confident": sum(o.false_confident for o in group),
             "composer calls per email": round(sum(o.composer_calls for o in group) / max(1, len(group)), 2),
+            EXTRA_CALLS: round(
+                sum(o.composer_calls - baseline.get(o.case, o.composer_calls) for o in group)
+                / max(1, len(group)),
+                2,
+            ),
         }
         for behaviour, group in by_behaviour.items()
     }
@@ -178,8 +189,8 @@ def behaviour_rows(by_behaviour: dict[str, list[Outcome]]) -> dict[str, dict[str
 
 def behaviour_table(by_behaviour: dict[str, list[Outcome]]) -> str:
     rows = behaviour_rows(by_behaviour)
-    columns = ["confident rate", "false-confident", "composer calls per email"]
-    lines = [f"{'composer behaviour':<20}" + "".join(f"{c:>26}" for c in columns), "-" * 98]
+    columns = ["confident rate", "false-confident", "composer calls per email", EXTRA_CALLS]
+    lines = [f"{'composer behaviour':<20}" + "".join(f"{c:>26}" for c in columns), "-" * 124]
     for behaviour, row in rows.items():
         lines.append(f"{behaviour:<20}" + "".join(f"{row[c]:>26}" for c in columns))
     return "\n".join(lines)

@@ -13,7 +13,15 @@ import pytest
 from services.emulator import EmulatorHandle
 from tests.eval.cases import CASES
 from tests.eval.runner import Run, run_behaviours
-from tests.eval.scoring import MUST_BE_ZERO, Outcome, behaviour_rows, behaviour_table, summary, table
+from tests.eval.scoring import (
+    EXTRA_CALLS,
+    MUST_BE_ZERO,
+    Outcome,
+    behaviour_rows,
+    behaviour_table,
+    summary,
+    table,
+)
 
 OWN_PAPER_RECALL_FLOOR = 0.9
 CONFIDENT_FLOOR = 0.9
@@ -109,6 +117,8 @@ def test_a_paraphrasing_composer_costs_no_extra_call(by_behaviour: dict[str, lis
         assert {label for label, count in calls.items() if count > 1} <= SCRIPTED_TO_FAIL, behaviour
         behaving = [count for label, count in calls.items() if label not in SCRIPTED_TO_FAIL]
         assert sum(behaving) / len(behaving) == 1.0
+    rows = behaviour_rows(_outcomes(by_behaviour))
+    assert all(rows[behaviour][EXTRA_CALLS] == 0 for behaviour in ASSERTED_BEHAVIOURS)
 
 
 def test_misbehaving_composers_and_missing_research_are_never_confident(runs: list[Run]) -> None:
