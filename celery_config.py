@@ -8,7 +8,7 @@ import observability.no_pydantic_plugins  # noqa: F401  (before anything builds 
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
 from kombu import Queue
 
 from config.settings import get_settings
@@ -58,13 +58,6 @@ def create_celery_app() -> Celery:
             "tasks.email_tasks.*": {"queue": EMAIL_QUEUE},
             "tasks.maintenance.*": {"queue": "celery"},
         },
-        beat_schedule={
-            "reap-queue": {
-                "task": "tasks.maintenance.reap_queue",
-                "schedule": float(settings.reaper_interval_seconds),
-                "options": {"expires": float(settings.reaper_interval_seconds)},
-            }
-        },
         # The pipeline enforces its limit itself (services/generation.py; time queued for rate limits
         # excluded, up to rate_limit_wait_seconds), which also holds in a threads pool; in prefork
         # these are the backstops if that ever fails.
@@ -98,3 +91,18 @@ def _prepare_worker(**_: Any) -> None:
 
     configure("worker")
     warm_up()
+
+
+@worker_ready.connect
+def _start_recovery(sender: Any, **_: Any) -> None:
+    """Every worker sweeps for recovery itself (services/recovery.py): no beat process."""
+    from services.recovery import start_in_worker
+
+    start_in_worker(who=str(sender.hostname))
+
+
+@worker_shutdown.connect
+def _stop_recovery(**_: Any) -> None:
+    from services.recovery import stop_in_worker
+
+    stop_in_worker()

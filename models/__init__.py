@@ -4,6 +4,7 @@ from models.base import Base
 from models.email import Email
 from models.queue_item import QueueItem, QueueStatus
 from models.queue_template import QueueTemplate
+from models.recovery_sweep import RecoverySweep
 from models.request_guard import IdempotencyKey, RateCounter
 from models.template import Template
 from models.user import User
@@ -16,6 +17,7 @@ __all__ = [
     "QueueStatus",
     "QueueTemplate",
     "RateCounter",
+    "RecoverySweep",
     "Template",
     "User",
 ]

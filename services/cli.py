@@ -9,6 +9,8 @@ scribe users / user EMAIL   who uses Scribe, and one user's queue and emails
 
 from __future__ import annotations
 
+import socket
+import time
 import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,7 @@ from services.auth import DevTokenRefused, mint_dev_token
 from services.errors import ScribeError
 
 DEV_EMAIL = "dev@example.com"
+REAP_WAIT_SECONDS = 30
 SAMPLE_TEMPLATE = (
     "Dear {{name}},\n\nI read your work on {{research}} and would love to learn more about your lab. "
     "Could we talk?\n\nBest,\nSam"
@@ -89,11 +92,15 @@ def generate(
 @app.command()
 def reap() -> None:
     """One recovery sweep now: requeue stalled work, replace lost messages, prune expired rows."""
-    from database.engine import session_scope
-    from services.reaper import reap as sweep
+    from services.recovery import sweep_once
 
-    with session_scope() as session:
-        report = asdict(sweep(session=session))
+    deadline = time.monotonic() + REAP_WAIT_SECONDS
+    # The workers sweep by themselves; one may hold the sweep lock right now for a moment.
+    while (done := sweep_once(who=f"scribe reap@{socket.gethostname()}", force=True)) is None:
+        if time.monotonic() > deadline:
+            raise fail(f"another process has been sweeping for {REAP_WAIT_SECONDS} s; try again later")
+        time.sleep(0.5)
+    report = asdict(done)
     pruned = report.pop("pruned")
     table = Table("what", "rows", title="recovery sweep")
     for what, rows in report.items():

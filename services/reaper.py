@@ -6,8 +6,9 @@
 - and, since tokens are interchangeable (services/fair_queue.py), when the broker holds fewer
   tokens than there are pending rows (a message deleted, Redis restarted without its AOF), the
   missing number is sent at once. A surplus token is only a no-op for the worker that gets it.
-Every change is a conditional UPDATE, so two reapers (two Pis) can run at once; each may then send
-the same deficit, which is a surplus, never a loss.
+Every change is a conditional UPDATE, so two sweeps (two Pis) at once stay correct; each may then
+send the same deficit, which is a surplus, never a loss. The workers run it (services/recovery.py),
+one sweep at a time and once per interval between them.
 """
 
 from __future__ import annotations

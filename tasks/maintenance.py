@@ -1,16 +1,20 @@
-"""Periodic maintenance run by Celery beat."""
+"""Maintenance an operator can send to any worker (`celery call tasks.maintenance.reap_queue`).
+
+Nothing schedules it: every worker sweeps by itself (services/recovery.py).
+"""
 
 from __future__ import annotations
 
+import socket
 from dataclasses import asdict
+from typing import Any
 
 from celery_config import celery_app
-from database.engine import session_scope
-from services.reaper import reap
+from services.recovery import sweep_once
 
 
 @celery_app.task(name="tasks.maintenance.reap_queue")
-def reap_queue() -> dict[str, int]:
-    """Requeue or fail stale processing rows and re-enqueue orphaned pending rows."""
-    with session_scope() as session:
-        return asdict(reap(session=session))
+def reap_queue() -> dict[str, Any]:
+    """One recovery sweep now, unless another process is sweeping at this moment."""
+    report = sweep_once(who=f"reap_queue@{socket.gethostname()}", force=True)
+    return {"skipped": "another process is sweeping"} if report is None else asdict(report)
