@@ -14,8 +14,9 @@ ENV_FILE="${SCRIBE_ENV_FILE:-/etc/scribe/scribe.env}"
 UNIT_DIR="${SCRIBE_UNIT_DIR:-/etc/systemd/system}"
 HEALTH_URL="${SCRIBE_HEALTH_URL:-http://127.0.0.1:8000/health}"
 HEALTH_TIMEOUT="${SCRIBE_HEALTH_TIMEOUT:-120}"
-# On a worker-only Pi: SCRIBE_SERVICES="worker". Run beat on exactly one machine.
-SCRIBE_SERVICES="${SCRIBE_SERVICES:-api worker beat flower}"
+# On a worker-only Pi: SCRIBE_SERVICES="worker". Every worker runs the recovery sweeps itself
+# (services/recovery.py), on any number of machines at once: there is no scheduler to place.
+SCRIBE_SERVICES="${SCRIBE_SERVICES:-api worker flower}"
 REF="${SCRIBE_REF:-origin/main}"
 DRY_RUN="${DRY_RUN:-0}"
 
@@ -157,7 +158,10 @@ migrate() {
     "$SCRIBE_DIR/.venv/bin/alembic" upgrade head
 }
 
-UNITS=(scribe.target scribe-api.service scribe-worker.service scribe-beat.service scribe-flower.service)
+UNITS=(scribe.target scribe-api.service scribe-worker.service scribe-flower.service)
+# Units earlier releases installed: stopped, disabled and removed wherever they are still found.
+# (scribe-beat.service scheduled the reaper; the workers sweep by themselves now.)
+RETIRED_UNITS=(scribe-beat.service)
 
 install_units() {
   step "install systemd units into $UNIT_DIR"
@@ -169,18 +173,28 @@ install_units() {
   done
   run systemctl daemon-reload
   local enable=(scribe.target) service
-  for service in api worker beat flower; do
+  for service in api worker flower; do
     if wants "$service"; then enable+=("scribe-$service.service"); fi
   done
   run systemctl enable --quiet "${enable[@]}"
+}
+
+retire_units() {
+  local unit
+  for unit in "${RETIRED_UNITS[@]}"; do
+    if [[ -e "$UNIT_DIR/$unit" ]]; then
+      note "$unit is no longer part of Scribe: stopping and removing it"
+      run systemctl disable --now --quiet "$unit"
+      run rm -f "$UNIT_DIR/$unit"
+    fi
+  done
 }
 
 drain_worker() {
   step "drain the worker (before migrating)"
   # A migration that alters queue_items waits for every open transaction on it, and every status
   # read then queues behind the ALTER: nothing of the old code may be mid-email while it runs.
-  # Beat first, so nothing new is scheduled while the worker drains.
-  if wants beat; then run systemctl stop scribe-beat.service; fi
+  retire_units
   if wants worker; then
     note "stopping the worker: waits for running emails (up to TimeoutStopSec=240 s)"
     run systemctl stop scribe-worker.service
@@ -190,10 +204,7 @@ drain_worker() {
 restart_services() {
   step "restart"
   if wants api; then run systemctl restart scribe-api.service; fi
-  local start=()
-  if wants worker; then start+=(scribe-worker.service); fi
-  if wants beat; then start+=(scribe-beat.service); fi
-  if ((${#start[@]})); then run systemctl start "${start[@]}"; fi
+  if wants worker; then run systemctl start scribe-worker.service; fi
   if wants flower; then run systemctl restart scribe-flower.service; fi
 }
 

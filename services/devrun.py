@@ -1,4 +1,7 @@
-"""`make run`: migrate, then start API, worker, Flower (and the provider emulator without keys)."""
+"""`make run`: migrate, then start API, worker, Flower (and the provider emulator without keys).
+
+The production processes and no others: recovery sweeps run inside the worker (services/recovery.py).
+"""
 
 from __future__ import annotations
 
@@ -76,7 +79,6 @@ def main() -> None:
         )
     celery = [python, "-m", "celery", "-A", "celery_config.celery_app"]
     concurrency = [f"--concurrency={settings.worker_concurrency}"]
-    beat_schedule = settings.data_dir / "celerybeat-schedule"
     processes += [
         _start(
             "api",
@@ -98,7 +100,6 @@ def main() -> None:
             [*celery, "worker", "--loglevel=info", "--queues=email_default,celery", *concurrency],
             env,
         ),
-        _start("beat", [*celery, "beat", "--loglevel=warning", f"--schedule={beat_schedule}"], env),
         _start("flower", [*celery, "flower", f"--port={FLOWER_PORT}", "--address=127.0.0.1"], env),
     ]
     time.sleep(3)

@@ -16,8 +16,8 @@ def generate_email_task(self: Task, queue_item_id: str) -> dict[str, Any]:
     Messages are work tokens (see services/fair_queue.py): the worker takes the item at the
     head of the fair line, which is usually but not always `queue_item_id`.
     """
-    # Imported here, not at module level: beat and Flower import this module too, and the pipeline
-    # (pydantic-ai, provider SDKs) would cost each of them ~90 MB they never use on a 1 GB Pi.
+    # Imported here, not at module level: Flower imports this module too, and the pipeline
+    # (pydantic-ai, provider SDKs) would cost it ~90 MB it never uses on a 1 GB Pi.
     from services.generation import generate_next
 
     outcome = generate_next(task_id=self.request.id)

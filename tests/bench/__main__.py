@@ -87,7 +87,7 @@ def memory_by_load(stack: runs.Stack) -> None:
         + ", ".join(f"{k} {v / 2**20:.0f} MiB" for k, v in idle.items())
         + " =="
     )
-    print("== resident memory (API + worker + beat + Flower), peak, by pipelines in flight ==")
+    print("== resident memory (API + worker + Flower), peak, by pipelines in flight ==")
     for label, env, in_flight in runs.MEMORY_MATRIX:
         peak = stack.memory_at(env, in_flight)
         print(f"{label:<28} {in_flight:>3} in flight: {peak / 2**20:7.1f} MiB")

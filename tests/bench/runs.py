@@ -67,7 +67,7 @@ class BatchRun:
             f"  per email, started -> completed: p50 {q(run, 50):.2f} s, p95 {q(run, 95):.2f} s"
             f" (critical path {critical:.1f} s)\n"
             f"  per email, submitted -> completed: p50 {q(wait, 50):.1f} s, p95 {q(wait, 95):.1f} s\n"
-            f"  CPU (all Scribe processes) per email: {cpu_ms:.0f} ms; peak RSS (API + worker + beat + Flower): {self.peak_rss / 2**20:.0f} MiB"
+            f"  CPU (all Scribe processes) per email: {cpu_ms:.0f} ms; peak RSS (API + worker + Flower): {self.peak_rss / 2**20:.0f} MiB"
             f"{providers}"
         )
 
@@ -110,8 +110,8 @@ class Stack:
             [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port), "--timeout-keep-alive", "180"],
         )
         celery = [sys.executable, "-m", "celery", "-A", "celery_config.celery_app"]
-        # Beat and Flower run in production too: their memory belongs in the budget.
-        self.beat = self._spawn("beat", [*celery, "beat", f"--schedule={self.logs / 'beat-schedule'}"])
+        # Flower runs in production too: its memory belongs in the budget. (No beat: the workers
+        # sweep for recovery themselves.)
         self.flower = self._spawn(
             "flower", [*celery, "flower", f"--port={harness.free_port()}", "--address=127.0.0.1"]
         )
@@ -124,17 +124,17 @@ class Stack:
         return self
 
     def always_running(self) -> list[int]:
-        return [self.api.pid, self.beat.pid, self.flower.pid]
+        return [self.api.pid, self.flower.pid]
 
     def idle_rss(self) -> dict[str, int]:
         """Resident memory of each always-running Scribe process, idle."""
         from tests.bench.procs import rss_bytes, tree
 
-        names = {"api": self.api, "beat": self.beat, "flower": self.flower}
+        names = {"api": self.api, "flower": self.flower}
         return {name: rss_bytes(tree(process.pid)) for name, process in names.items()}
 
     def __exit__(self, *exc: object | TracebackType) -> None:
-        for process in (self.api, self.beat, self.flower, self.emulator):
+        for process in (self.api, self.flower, self.emulator):
             process.terminate()
             process.wait(timeout=20)
         self.harness.pytest_sessionfinish(None, 0)

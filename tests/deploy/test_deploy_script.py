@@ -28,13 +28,12 @@ ORDER = [
     "git -C {dir} checkout --detach origin/main",
     "sync --frozen",
     # Drained before the migration: an ALTER TABLE must not wait behind a running email.
-    "systemctl stop scribe-beat.service",
     "systemctl stop scribe-worker.service",
     "alembic upgrade head",
     "install -m 644",
     "systemctl daemon-reload",
     "systemctl restart scribe-api.service",
-    "systemctl start scribe-worker.service scribe-beat.service",
+    "systemctl start scribe-worker.service",
     "curl",
 ]
 
@@ -119,13 +118,34 @@ def test_dry_run_lists_preflight_problems_instead_of_stopping(machine: dict[str,
     assert "preflight problem(s) would stop a real deploy" in result.stdout
 
 
-def test_worker_only_machine_touches_neither_api_nor_beat(machine: dict[str, str]) -> None:
+def test_worker_only_machine_touches_neither_api_nor_flower(machine: dict[str, str]) -> None:
     result = _deploy({**machine, "SCRIBE_SERVICES": "worker"}, "--dry-run")
     assert result.returncode == 0, result.stderr
     systemctl = [line for line in result.stdout.splitlines() if "systemctl" in line]
     assert "[dry-run] systemctl stop scribe-worker.service" in systemctl
-    assert not [line for line in systemctl if "api" in line or "beat" in line or "flower" in line]
+    assert not [line for line in systemctl if "api" in line or "flower" in line]
     assert "curl" not in result.stdout
+
+
+def test_no_deploy_installs_or_starts_a_beat_process(machine: dict[str, str]) -> None:
+    result = _deploy(machine, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "beat" not in result.stdout
+    assert not (ROOT / "deploy" / "scribe-beat.service").exists()
+
+
+def test_a_machine_upgraded_from_a_release_with_beat_stops_and_removes_it(machine: dict[str, str]) -> None:
+    old_unit = Path(machine["SCRIBE_UNIT_DIR"]) / "scribe-beat.service"
+    old_unit.write_text("[Service]\nExecStart=/bin/true\n")
+    result = _deploy(machine, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    disable = lines.index("[dry-run] systemctl disable --now --quiet scribe-beat.service")
+    remove = lines.index(f"[dry-run] rm -f {old_unit}")
+    reload = next(i for i, line in enumerate(lines) if "systemctl daemon-reload" in line)
+    migrate = next(i for i, line in enumerate(lines) if "alembic upgrade head" in line)
+    assert disable < remove < migrate < reload
+    assert old_unit.exists()  # a dry run
 
 
 def test_unknown_argument_is_refused(machine: dict[str, str]) -> None:

@@ -32,12 +32,12 @@ def _budget_table() -> dict[str, tuple[str, str]]:
     return {name: (high, limit) for name, high, limit in rows}
 
 
-def test_the_four_services_and_the_target_exist() -> None:
+def test_the_three_services_and_the_target_exist() -> None:
+    """The seed's processes and nothing more: recovery runs inside the worker (SPEC §2)."""
     names = {unit.name for unit in UNITS}
     assert names == {
         "scribe-api.service",
         "scribe-worker.service",
-        "scribe-beat.service",
         "scribe-flower.service",
         "scribe.target",
     }
@@ -107,9 +107,3 @@ def test_worker_stop_drains_running_tasks_past_the_hard_time_limit() -> None:
         "--queues=email_default,celery --pool=${WORKER_POOL} --concurrency=${WORKER_CONCURRENCY}"
         in (values["ExecStart"][0])
     )
-
-
-def test_beat_keeps_its_schedule_in_the_data_directory() -> None:
-    beat = _settings_of(DEPLOY / "scribe-beat.service")["ExecStart"][0]
-    assert " beat " in beat
-    assert "--schedule=/opt/scribe/data/" in beat
