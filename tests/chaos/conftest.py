@@ -1,4 +1,8 @@
-"""Fixtures for the chaos run: the emulator, one beat process, and a `Chaos` harness per scenario."""
+"""Fixtures for the chaos run: the emulator, the workers, and a `Chaos` harness per scenario.
+
+Only the seed's processes run: the API (in process here), workers and nothing else. No beat:
+recovery after a fault is the workers' own sweep, as in production.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from fastapi.testclient import TestClient
 from services.emulator import EmulatorHandle
 from tests.chaos.harness import Chaos
 from tests.chaos.plugin import ACTIVE, UNAVAILABLE, run_dir
-from tests.chaos.processes import CeleryProcess, Workers, start_beat
+from tests.chaos.processes import Workers
 
 HERE = Path(__file__).resolve().parent
 
@@ -45,14 +49,6 @@ def chaos_logs() -> Path:
 
 
 @pytest.fixture(scope="session")
-def beat(chaos_logs: Path) -> Iterator[CeleryProcess]:
-    """The production scheduler: the reaper runs every REAPER_INTERVAL_SECONDS on a worker."""
-    process = start_beat(chaos_logs)
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="session")
 def workers(chaos_logs: Path) -> Iterator[Workers]:
     pool = Workers(chaos_logs, concurrency=WORKER_CONCURRENCY)
     yield pool
@@ -60,9 +56,7 @@ def workers(chaos_logs: Path) -> Iterator[Workers]:
 
 
 @pytest.fixture
-def chaos(
-    client: TestClient, emulator: EmulatorHandle, beat: CeleryProcess, workers: Workers
-) -> Iterator[Chaos]:
+def chaos(client: TestClient, emulator: EmulatorHandle, workers: Workers) -> Iterator[Chaos]:
     """A scenario with a running worker; the emulator is reset and extra workers stopped afterwards."""
     emulator.reset()
     workers.running()  # before the batch: a start-up never counts as recovery

@@ -47,6 +47,7 @@ class Row:
     attempts: int
     error_message: str | None
     error_type: str | None
+    started_at: datetime | None
     completed_at: datetime | None
 
 
@@ -59,6 +60,7 @@ class Chaos:
         self.ids: list[uuid.UUID] = []
         self.notes: list[str] = []
         self.fault_at: datetime | None = None
+        self.back_at: datetime | None = None
         self._fault_clock = 0.0
 
     def submit(self, count: int) -> list[uuid.UUID]:
@@ -86,6 +88,7 @@ class Chaos:
                     i.attempts,
                     i.error_message,
                     i.error_type,
+                    i.started_at,
                     i.completed_at,
                 )
                 for i in items
@@ -111,6 +114,12 @@ class Chaos:
         self.fault_at = datetime.now(UTC)
         self._fault_clock = time.monotonic()
         self.notes.append(description)
+
+    def restart_worker(self) -> None:
+        """Start a new main worker (the seed's command, alone) in place of the one the scenario hit;
+        from the moment it is ready, every item must be terminal within 2 x STALE_AFTER_SECONDS."""
+        self.workers.replace()
+        self.back_at = datetime.now(UTC)
 
     def outcome(self, scenario: str, *, deadline: float | None = None) -> Outcome:
         """Wait until every item is terminal or `deadline` s after the fault passed; count and record."""
@@ -145,9 +154,11 @@ class Chaos:
         if any(not r.error_message for r in failed):
             reasons["(no reason)"] += 1
         finished = [r.completed_at for r in rows if r.status in TERMINAL and r.completed_at is not None]
-        recovery = None
+        recovery = after_restart = None
         if self.fault_at is not None and finished and len(finished) == len(rows):
             recovery = max(0.0, (max(finished) - self.fault_at).total_seconds())
+            if self.back_at is not None:
+                after_restart = max(0.0, (max(finished) - self.back_at).total_seconds())
         attempts = Counter(r.attempts for r in rows)
         return Outcome(
             scenario=scenario,
@@ -159,6 +170,9 @@ class Chaos:
             duplicated=emails - items_with_email,
             recovery_seconds=recovery,
             deadline_seconds=deadline,
+            restarted=self.back_at is not None,
+            after_restart_seconds=after_restart,
+            after_restart_deadline_seconds=2.0 * get_settings().stale_after_seconds,
             failure_reasons=reasons,
             notes=[*self.notes, f"attempts per item: {dict(sorted(attempts.items()))}"],
         )

@@ -1,4 +1,8 @@
-"""Production `celery worker` and `celery beat` processes for the chaos run, and the signals that hit them."""
+"""Production `celery worker` processes for the chaos run, and the signals that hit them.
+
+The worker command is the seed's, and nothing else runs beside it: no beat. Recovery after a kill
+is the workers' own sweep (services/recovery.py).
+"""
 
 from __future__ import annotations
 
@@ -74,12 +78,6 @@ def start_worker(log_dir: Path, *, concurrency: int) -> CeleryProcess:
         "--without-mingle",
     ]
     return CeleryProcess(args, log_dir / f"{name}.log", b" ready.")
-
-
-def start_beat(log_dir: Path) -> CeleryProcess:
-    """Beat sends the reaper's task every REAPER_INTERVAL_SECONDS, as in production."""
-    args = ["beat", "--loglevel=info", f"--schedule={log_dir / 'beat-schedule'}"]
-    return CeleryProcess(args, log_dir / "beat.log", b"beat: Starting")
 
 
 class Workers:

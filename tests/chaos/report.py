@@ -19,6 +19,11 @@ class Outcome:
     duplicated: int
     recovery_seconds: float | None
     deadline_seconds: float
+    # Scenarios that restart the worker: from the moment it is ready, every item is terminal within
+    # 2 x STALE_AFTER_SECONDS (found stale by its first sweep, or by one soon after, then run).
+    restarted: bool = False
+    after_restart_seconds: float | None = None
+    after_restart_deadline_seconds: float = 0.0
     failure_reasons: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
@@ -31,6 +36,12 @@ class Outcome:
             found.append(f"{self.duplicated} duplicated email(s)")
         if self.emails != self.completed:
             found.append(f"{self.emails} emails for {self.completed} completed items")
+        if self.restarted and (
+            self.after_restart_seconds is None
+            or self.after_restart_seconds > self.after_restart_deadline_seconds
+        ):
+            limit = self.after_restart_deadline_seconds
+            found.append(f"not every item terminal {limit:.0f} s after the worker was back")
         if self.failure_reasons.get("(no reason)"):
             found.append("failed item(s) without a reason")
         return found
@@ -46,10 +57,25 @@ class Collector:
         self.rows.append(outcome)
 
     def table(self) -> str:
-        header = ("scenario", "submitted", "completed", "failed", "lost", "emails", "dup", "recovery s")
+        header = (
+            "scenario",
+            "submitted",
+            "completed",
+            "failed",
+            "lost",
+            "emails",
+            "dup",
+            "recovery s",
+            "after restart s",
+        )
         lines = [header]
         for row in self.rows:
             recovery = f"{row.recovery_seconds:.1f}" if row.recovery_seconds is not None else "-"
+            after_restart = "-"
+            if row.restarted:
+                measured = row.after_restart_seconds
+                after_restart = f"{measured:.1f}" if measured is not None else "never"
+                after_restart += f" (<= {row.after_restart_deadline_seconds:.0f})"
             lines.append(
                 (
                     row.scenario,
@@ -60,6 +86,7 @@ class Collector:
                     str(row.emails),
                     str(row.duplicated),
                     recovery,
+                    after_restart,
                 )
             )
         widths = [max(len(line[i]) for line in lines) for i in range(len(header))]

@@ -1,7 +1,8 @@
 """Redis and PostgreSQL restart mid-batch, and a broker message vanishes: the queue recovers by itself.
 
-Each fault hits a server this run started (tests/chaos/plugin.py); the worker and beat keep running
-through it, as they would on the Pi when Redis or PostgreSQL restarts under them.
+Each fault hits a server this run started (tests/chaos/plugin.py); the worker keeps running through
+it (and sweeps for recovery itself, no beat), as it would on the Pi when Redis or PostgreSQL
+restarts under it.
 """
 
 from __future__ import annotations
