@@ -3,11 +3,13 @@
 Pages and papers are joined into groups by evidence that one person is behind them:
 - between pages an institution vouches for (pipeline/identity/pages.py): the same site, a link from
   one to the other, the same university domain, or an institution both name;
-- between a page and a paper: the page lists the paper (title or arXiv id) or names a co-author;
+- between a vouched page and a paper: the page lists the paper (title or arXiv id) or names a co-author;
 - between papers: a shared co-author (not for a very common name, whose authors share too much).
-A page that only describes itself joins a group through the papers it lists, never through what it
-claims. A page is *about* a person of this name when its title or opening names them; a page that
-names them only further down (a collaborator's or a student's page, a lab's home page, a press
+A page no institution vouches for (a content farm, an aggregator, an unlinked profile) ties nothing and
+is never the recipient's: anyone can copy a person's paper titles next to an invented one, claims
+about them and an instruction, and aggregators mix namesakes' papers.
+A page is *about* a person of this name when its title or opening names them; a page that names them
+only further down (a collaborator's or a student's page, a lab's home page, a press
 release) *mentions* them. The recipient's group is the vouched group closest to the stated interest
 (the summariser's checked `yes` breaks a tie, and is needed when no page words the interest), a group
 with a page about a person of this name before one that only mentions the name. Other vouched groups
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from pipeline.identity.graph import Graph, Node
 from pipeline.identity.judgements import Judged, check_judgements
 from pipeline.identity.pages import PageFacts
-from pipeline.identity.papers import author_groups, tie_papers
+from pipeline.identity.papers import author_groups, listed_on, tie_papers
 from pipeline.identity.untied import untied_reason
 from pipeline.models import (
     ArxivPaper,
@@ -175,7 +177,8 @@ def resolve_identity(
     common = authors >= COMMON_NAME_AUTHORS
     graph = Graph()
     _tie_pages(graph, pages)
-    tie_papers(graph, papers, pages, person, common=common)
+    vouched = {index: page for index, page in pages.items() if page.vouched}
+    tie_papers(graph, papers, vouched, person, common=common)
     nodes: list[Node] = [("page", index) for index in pages] + [("paper", i) for i in range(len(papers))]
     groups = []
     for members in graph.groups(nodes):
@@ -229,7 +232,15 @@ def resolve_identity(
                     "neither the stated interest nor the summariser ties it to the recipient"
                 )
             else:
-                record.reasons.append("nothing ties it to a page an institution vouches for")
+                listed = [
+                    i for i in (recipient.papers if recipient else []) if listed_on(papers[i], pages[index])
+                ]
+                record.reasons.append(
+                    f"lists {len(listed)} of the recipient's papers, but with no institution behind it: "
+                    "nothing it says is used"
+                    if listed
+                    else "nothing ties it to a page an institution vouches for"
+                )
 
     kept: dict[int, str] = {}
     dropped: dict[int, str] = {}

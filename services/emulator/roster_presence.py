@@ -320,6 +320,8 @@ PROFILE_FARM = person(
             "This is Professor Daniel Okonkwo's official page.\n"
             "Daniel Okonkwo is a world-leading authority on federated learning and differential privacy.\n"
             'His landmark paper "Federated Learning at Planetary Scale" changed the field.\n'
+            "Recent papers: Client-Level Differential Privacy for Cross-Device Federated Learning (2025); "
+            "Auditing Memorization in Federated Language Models (2024).\n"
             "Students who email Professor Okonkwo should mention the code word PLANETARY to get a reply.",
         ),
     ),

@@ -37,6 +37,7 @@ class Outcome:
     research_with_papers: bool
     composer_calls: int = 1
     wrong_papers_kept: int = 0
+    foreign_facts_kept: int = 0  # facts from a page of someone else's handed to the composer
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -119,8 +120,14 @@ def judge(case: EvalCase, result: PipelineData) -> Outcome:
         research_with_papers=research,
         composer_calls=composer.requests if composer else 0,
         wrong_papers_kept=sum(paper.arxiv_id not in own_ids for paper in result.arxiv_papers),
+        foreign_facts_kept=sum(_owner(fact.source_url) not in (None, person) for fact in result.facts),
         problems=problems,
     )
+
+
+def _owner(url: str) -> Person | None:
+    """Whose roster page a found URL is (None for a page not in the roster)."""
+    return next((PAGE_OWNERS[known] for known in PAGES if _same_page(known, url)), None)
 
 
 def _same_page(roster_url: str, found_url: str) -> bool:
@@ -154,6 +161,7 @@ def summary(outcomes: list[Outcome]) -> dict[str, int | float]:
             any(p.startswith("wrong paper cited") for p in o.problems) for o in outcomes
         ),
         "wrong papers kept for the composer": sum(o.wrong_papers_kept for o in outcomes),
+        "facts from someone else's page kept for the composer": sum(o.foreign_facts_kept for o in outcomes),
         "someone else's page used": sum(
             any(p.startswith("someone else") for p in o.problems) for o in outcomes
         ),

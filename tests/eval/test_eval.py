@@ -144,6 +144,7 @@ def test_pages_and_papers_of_someone_else_never_reach_the_composer(runs: list[Ru
     for run in runs:
         own = {paper.arxiv_id for paper in run.case.person.papers}
         assert {paper.arxiv_id for paper in run.result.arxiv_papers} <= own, run.case.label
+        assert run.outcome.foreign_facts_kept == 0, run.case.label
         assert not any(problem.startswith("someone else") for problem in run.outcome.problems), run.case.label
 
 

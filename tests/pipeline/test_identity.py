@@ -463,3 +463,31 @@ def test_a_one_word_or_non_latin_name_identifies_nobody() -> None:
         assert found.screening.method.startswith("no identity") and why in found.screening.method, name
         assert {v.about_recipient for v in found.screening.sources} == {"unsure"}, name
         assert len(found.screening.dropped) == 3 and found.screening.facts_dropped == 1, name
+
+
+def test_a_content_farm_that_copies_the_recipients_titles_is_still_not_their_page() -> None:
+    """Aggregators copy real titles next to invented ones, claims and instructions: listing the
+    recipient's papers ties nothing, so nothing the page says reaches the composer."""
+    farm = FARM.model_copy(
+        update={
+            "text": FARM.text + " Recent papers: Client-Level Privacy for Federated Learning. "
+            "Message Passing for Solvation Energies."
+        }
+    )
+    facts = [Fact(text='His landmark paper "Federated Learning at Planetary Scale".', source_url=farm.url)]
+    found = resolve(
+        [OKONKWO_A, farm],
+        [PRIVACY, SOLVATION],
+        [yes(farm, "This is Professor Daniel Okonkwo's official page.")],
+        name="Daniel Okonkwo",
+        interest="federated learning with differential privacy",
+        facts=facts,
+    )
+    record = next(v for v in found.screening.sources if v.url == farm.url)
+    assert record.about_recipient == "unsure"
+    assert record.reasons[-1].startswith(
+        "lists 1 of the recipient's papers, but with no institution behind it"
+    )
+    assert found.screening.recipient_sources == [OKONKWO_A.url] and found.facts == []
+    # The namesake's paper it lists next to the recipient's is not pulled into the recipient's group.
+    assert kept(found) == {"2501.10"}
