@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     reaper_interval_seconds: int = 60
     rate_limit_generate_per_minute: int = 20
     sse_keepalive_seconds: float = 15.0
+    # Live streams wake when a write publishes a change notice on Redis (services/changes.py), and
+    # re-read all their rows every SSE_RESYNC_SECONDS in case a notice was lost. Without Redis, or
+    # with SSE_WAKE=poll, they read their rows every SSE_POLL_SECONDS instead.
+    sse_wake: Literal["auto", "poll"] = "auto"
+    sse_resync_seconds: float = Field(default=20.0, gt=0)
     sse_poll_seconds: float = 0.5
     # Live streams a user may hold open per API process, and how long one lasts before the client
     # reconnects (EventSource does so by itself, resuming after Last-Event-ID).

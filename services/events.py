@@ -4,10 +4,12 @@ Events carry ids that fingerprint the state they describe, so a client reconnect
 Last-Event-ID gets only what changed since. A comment line keeps idle streams alive
 through Cloudflare (which drops streams silent for ~100 s).
 
-Open streams cost the database little: one poller per event loop reads every open stream's rows in
-one short session per interval (one query for all watched tasks, one per user watching their
-queue), so no stream holds a connection between polls and 200 streams do not queue 400 reads a
-second in front of other requests. Each user may hold `SSE_STREAMS_PER_USER` streams per API
+Open streams cost little: one feed per event loop (one per API process) reads the rows of the open
+streams in one short session when they change (a change notice from the write path, see
+services/changes.py), with a slow resync in case a notice was lost; without Redis it reads every
+open stream's rows once per interval instead (one query for all watched tasks, one per user
+watching their queue). No stream holds a database connection, and idle streams cost only their
+keep-alive comments. Each user may hold `SSE_STREAMS_PER_USER` streams per API
 process, and a stream ends after `SSE_MAX_SECONDS`; EventSource then reconnects with Last-Event-ID
 and misses nothing.
 """
@@ -33,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from config.settings import get_settings
 from database.engine import session_scope
 from schemas.queue import QueueItemOut
-from services import queue
+from services import changes, queue
 from services.errors import RateLimited
 from services.slots import Slots, UserAtCap
 from services.task_status import read_task_statuses
@@ -84,10 +86,16 @@ class Watch:
 
     key: Hashable
     table: dict[Any, set[Watch]]
+    snapshot: Any
+    # Reads that had started when this stream subscribed: their results may be older than the
+    # snapshot the stream began with, so they are never handed to it.
+    after: int
     event_id: str | None = None
-    snapshot: Any = None
     gone: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.event_id = fingerprint(self.snapshot)
 
     def publish(self, snapshot: Any, event_id: str) -> None:
         if event_id != self.event_id:
@@ -98,27 +106,55 @@ class Watch:
         self.gone = True
         self.changed.set()
 
+    @property
+    def waiting(self) -> bool:
+        """A queue stream with a pending item: its positions move when anyone's line moves."""
+        return isinstance(self.snapshot, list) and any(i.get("status") == "pending" for i in self.snapshot)
 
-class Poller:
-    """Reads the rows of every stream open on this event loop, once per interval, and wakes the
-    streams whose rows changed. It runs while at least one stream is open."""
+
+class Feed:
+    """The streams open on one event loop (one per API process) and the one reader of their rows.
+
+    Rows are read only when marked stale, all stale ones at once in one short session on a thread
+    of their own, one read at a time, so a stream never receives a state older than one it had.
+    What marks them stale:
+    - with Redis (services/changes.py): a change notice naming the stream's task or user (or, for
+      queue streams with a pending item, any notice that moved the line), every (re)subscription
+      of this process's one listener (notices may have been missed), and every SSE_RESYNC_SECONDS
+      all of them (a notice lost between a commit and its publish);
+    - without Redis, or with SSE_WAKE=poll: all of them every SSE_POLL_SECONDS.
+    The reader and the listener run while at least one stream is open.
+    """
 
     def __init__(self) -> None:
         self.tasks: dict[TaskKey, set[Watch]] = defaultdict(set)
         self.lines: dict[uuid.UUID, set[Watch]] = defaultdict(set)
+        # Notices heard and subscriptions made: a stream whose first snapshot was read while this
+        # moved may have missed a notice, so it is read again once subscribed.
+        self.notices = 0
+        self.reads = 0
+        self._stale_tasks: set[TaskKey] = set()
+        self._stale_lines: set[uuid.UUID] = set()
+        self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
         # One read at a time, on a thread of its own: streams never take FastAPI's threadpool tokens.
         self._limiter = anyio.CapacityLimiter(1)
 
-    def watch_task(self, key: TaskKey) -> Watch:
-        return self._add(self.tasks, key)
+    def watch_task(self, key: TaskKey, first: Any, mark: int | None) -> Watch:
+        return self._add(self.tasks, self._stale_tasks, key, first, mark)
 
-    def watch_line(self, user_id: uuid.UUID) -> Watch:
-        return self._add(self.lines, user_id)
+    def watch_line(self, user_id: uuid.UUID, first: Any, mark: int | None) -> Watch:
+        return self._add(self.lines, self._stale_lines, user_id, first, mark)
 
-    def _add[K](self, table: dict[K, set[Watch]], key: K) -> Watch:
-        watch = Watch(key, table)
+    def _add[K](
+        self, table: dict[K, set[Watch]], stale: set[K], key: K, first: Any, mark: int | None
+    ) -> Watch:
+        watch = Watch(key, table, first, after=self.reads)
         table[key].add(watch)
+        if mark is None or mark != self.notices:
+            stale.add(key)
+            self._wake.set()
         if self._runner is None:
             self._runner = asyncio.get_running_loop().create_task(self._run())
         return watch
@@ -129,27 +165,83 @@ class Poller:
         if not watchers:
             watch.table.pop(watch.key, None)
 
+    def changed(self, change: changes.Change) -> None:
+        """A notice: mark the streams it concerns stale."""
+        self.notices += 1
+        for item_id in change.item_ids:
+            if (change.user_id, item_id) in self.tasks:
+                self._stale_tasks.add((change.user_id, item_id))
+        if change.user_id in self.lines:
+            self._stale_lines.add(change.user_id)
+        if change.line_moved:
+            self._stale_lines.update(
+                u for u, watchers in self.lines.items() if any(w.waiting for w in watchers)
+            )
+        if self._stale_tasks or self._stale_lines:
+            self._wake.set()
+
+    def resync(self) -> None:
+        """Every open stream is stale (a (re)subscription, or the safety interval)."""
+        self.notices += 1
+        self._stale_tasks.update(self.tasks)
+        self._stale_lines.update(self.lines)
+        self._wake.set()
+
     async def _run(self) -> None:
+        wakes = changes.enabled()
+        if wakes:
+            self._listener = asyncio.get_running_loop().create_task(changes.listen(self.changed, self.resync))
         try:
+            next_resync = 0.0
             while self.tasks or self.lines:
-                await asyncio.sleep(get_settings().sse_poll_seconds)
-                task_keys, user_ids = list(self.tasks), list(self.lines)
-                try:
-                    tasks, lines = await anyio.to_thread.run_sync(
-                        _read, task_keys, user_ids, limiter=self._limiter
-                    )
-                except SQLAlchemyError as exc:  # streams stay open and catch up on the next poll
-                    log.warning("event streams could not read their rows: %s", type(exc).__name__)
-                    continue
-                self._publish(self.tasks, task_keys, tasks)
-                self._publish(self.lines, user_ids, lines)
+                settings = get_settings()
+                interval = settings.sse_resync_seconds if wakes else settings.sse_poll_seconds
+                now = time.monotonic()
+                if not next_resync:
+                    next_resync = now + interval
+                if not self._wake.is_set() and next_resync > now:
+                    try:
+                        async with asyncio.timeout(next_resync - now):
+                            await self._wake.wait()
+                    except TimeoutError:
+                        pass
+                if time.monotonic() >= next_resync:
+                    next_resync = time.monotonic() + interval
+                    self._stale_tasks.update(self.tasks)
+                    self._stale_lines.update(self.lines)
+                self._wake.clear()
+                await self._read_stale()
         finally:
             self._runner = None
+            if self._listener is not None:
+                self._listener.cancel()
+                self._listener = None
+
+    async def _read_stale(self) -> None:
+        task_keys = [key for key in self._stale_tasks if key in self.tasks]
+        user_ids = [user for user in self._stale_lines if user in self.lines]
+        self._stale_tasks.clear()
+        self._stale_lines.clear()
+        if not task_keys and not user_ids:
+            return
+        self.reads += 1
+        read = self.reads
+        try:
+            tasks, lines = await anyio.to_thread.run_sync(_read, task_keys, user_ids, limiter=self._limiter)
+        except SQLAlchemyError as exc:  # streams stay open and are read again shortly
+            log.warning("event streams could not read their rows: %s", type(exc).__name__)
+            self._stale_tasks.update(task_keys)
+            self._stale_lines.update(user_ids)
+            await asyncio.sleep(min(1.0, get_settings().sse_poll_seconds * 2))
+            self._wake.set()
+            return
+        self._publish(self.tasks, task_keys, tasks, read)
+        self._publish(self.lines, user_ids, lines, read)
 
     @staticmethod
-    def _publish[K](table: dict[K, set[Watch]], keys: list[K], snapshots: dict[K, Any]) -> None:
+    def _publish[K](table: dict[K, set[Watch]], keys: list[K], snapshots: dict[K, Any], read: int) -> None:
         for key in keys:
-            watchers = table.get(key, set())
+            watchers = [watch for watch in table.get(key, set()) if watch.after < read]
             if key not in snapshots:
                 for watch in watchers:
                     watch.vanish()
@@ -165,15 +257,20 @@ def _read(
     return (task_snapshots(task_keys) if task_keys else {}), (queue_snapshots(user_ids) if user_ids else {})
 
 
-_pollers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Poller] = weakref.WeakKeyDictionary()
+_feeds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Feed] = weakref.WeakKeyDictionary()
 
 
-def poller() -> Poller:
-    """The poller of the running event loop (one per API process in production)."""
+def feed() -> Feed:
+    """The feed of the running event loop (one per API process in production)."""
     loop = asyncio.get_running_loop()
-    if loop not in _pollers:
-        _pollers[loop] = Poller()
-    return _pollers[loop]
+    if loop not in _feeds:
+        _feeds[loop] = Feed()
+    return _feeds[loop]
+
+
+def mark() -> int:
+    """Taken by a route before it reads a stream's first snapshot (see `Feed.notices`)."""
+    return feed().notices
 
 
 @lru_cache
@@ -194,7 +291,7 @@ def take_stream_slot(user_id: uuid.UUID) -> Callable[[], None]:
 
 
 async def _stream(
-    subscribe: Callable[[Poller], Watch],
+    subscribe: Callable[[Feed], Watch],
     first: Any,
     event: str,
     is_done: Callable[[Any], bool],
@@ -202,8 +299,8 @@ async def _stream(
 ) -> AsyncIterator[str]:
     settings = get_settings()
     # Subscribed here, when the response starts streaming: its `finally` then always unsubscribes.
-    feed = poller()
-    watch = subscribe(feed)
+    rows = feed()
+    watch = subscribe(rows)
     now = time.monotonic
     ends_at = now() + settings.sse_max_seconds
     last_id, last_write = last_event_id, now()
@@ -234,18 +331,24 @@ async def _stream(
                 return
             snapshot = watch.snapshot
     finally:
-        feed.unwatch(watch)
+        rows.unwatch(watch)
 
 
 def task_events(
-    *, user_id: uuid.UUID, item_id: uuid.UUID, first: dict[str, Any], last_event_id: str | None
+    *,
+    user_id: uuid.UUID,
+    item_id: uuid.UUID,
+    first: dict[str, Any],
+    last_event_id: str | None,
+    mark: int | None = None,
 ) -> AsyncIterator[str]:
     """`status` events (same body as GET /api/email/status) until SUCCESS or FAILURE.
 
-    `first` is the task's current status body, read by the route (which answers 404 without it).
+    `first` is the task's current status body, read by the route (which answers 404 without it)
+    after taking `mark()`; without a mark the stream's rows are read again once it subscribes.
     """
     return _stream(
-        lambda feed: feed.watch_task((user_id, item_id)),
+        lambda rows: rows.watch_task((user_id, item_id), first, mark),
         first,
         "status",
         lambda snapshot: snapshot["status"] in TERMINAL_TASK_STATES,
@@ -254,11 +357,15 @@ def task_events(
 
 
 def queue_events(
-    *, user_id: uuid.UUID, first: list[dict[str, Any]], last_event_id: str | None
+    *,
+    user_id: uuid.UUID,
+    first: list[dict[str, Any]],
+    last_event_id: str | None,
+    mark: int | None = None,
 ) -> AsyncIterator[str]:
     """`queue` events (same body as GET /api/queue/) until nothing is pending or processing."""
     return _stream(
-        lambda feed: feed.watch_line(user_id),
+        lambda rows: rows.watch_line(user_id, first, mark),
         first,
         "queue",
         lambda items: not any(i["status"] in {"pending", "processing"} for i in items),

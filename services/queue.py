@@ -22,7 +22,7 @@ from config.settings import get_settings
 from database.engine import session_scope
 from models import Email, QueueItem, QueueStatus, QueueTemplate, User
 from models.base import utcnow
-from services import fair_queue
+from services import changes, fair_queue
 from services.errors import BadRequest, NotFound
 from services.users import count_generation, require_initialised
 
@@ -157,6 +157,7 @@ def claim_next(*, session: Session, task_id: str | None) -> QueueItem | None:
             ).one_or_none()
             session.commit()
             if claimed is not None:
+                changes.announce(claimed.user_id, [claimed.id], line_moved=True)
                 return claimed
     return None
 
@@ -164,13 +165,16 @@ def claim_next(*, session: Session, task_id: str | None) -> QueueItem | None:
 def record_progress(
     *, session: Session, item_id: uuid.UUID, step: str, step_status: str, step_timings: dict[str, float]
 ) -> None:
-    """Publish progress for polling; doubles as the heartbeat."""
-    session.execute(
+    """Publish progress for polling and live streams; doubles as the heartbeat."""
+    user_id = session.scalar(
         update(QueueItem)
         .where(QueueItem.id == item_id, QueueItem.status == QueueStatus.PROCESSING)
         .values(current_step=step, step_status=step_status, step_timings=step_timings, heartbeat_at=utcnow())
+        .returning(QueueItem.user_id)
     )
     session.commit()
+    if user_id is not None:
+        changes.announce(user_id, [item_id])
 
 
 def heartbeat(*, session: Session, item_ids: Sequence[uuid.UUID]) -> None:
@@ -226,6 +230,7 @@ def complete(
     session.add(email)
     count_generation(session=session, user_id=item.user_id)
     session.commit()
+    changes.announce(item.user_id, [item.id], line_moved=True)
     return email
 
 
@@ -248,6 +253,8 @@ def fail(
         completed_at=utcnow(),
     )
     session.commit()
+    if failed:
+        changes.announce(item.user_id, [item.id], line_moved=True)
     return failed
 
 
@@ -280,6 +287,7 @@ def cancel(*, session: Session, user_id: uuid.UUID, item_id: uuid.UUID) -> None:
         session.rollback()
         raise BadRequest(f"Only pending items can be cancelled; this one is {item.status}")
     session.commit()
+    changes.announce(user_id, [item.id], line_moved=True)
 
 
 def requeue(*, session: Session, item_id: uuid.UUID, include_processing: bool = False) -> QueueItem:
@@ -320,6 +328,7 @@ def requeue(*, session: Session, item_id: uuid.UUID, include_processing: bool = 
             raise NotFound("Queue item not found")
         raise BadRequest(f"Only failed or cancelled items can be requeued; this one is {current.status}")
     session.commit()
+    changes.announce(item.user_id, [item.id], line_moved=True)
     return item
 
 

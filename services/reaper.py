@@ -14,15 +14,18 @@ one sweep at a time and once per interval between them.
 from __future__ import annotations
 
 import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
 from models import QueueItem, QueueStatus
-from services import broker
+from services import broker, changes
 from services.queue import enqueue, utcnow
 from services.retention import PruneReport, prune
 
@@ -45,30 +48,28 @@ def reap(*, session: Session) -> ReapReport:
     stale = QueueItem.heartbeat_at < now - timedelta(seconds=settings.stale_after_seconds)
     processing = QueueItem.status == QueueStatus.PROCESSING
 
-    report.failed = len(
-        session.execute(
-            update(QueueItem)
-            .where(processing, stale, QueueItem.attempts >= settings.max_attempts)
-            .values(
-                status=QueueStatus.FAILED,
-                error_message="Stopped after repeated worker failures; please try again",
-                error_type="attempts_exhausted",
-                failed_step=QueueItem.current_step,
-                completed_at=now,
-            )
-            .returning(QueueItem.id)
-        ).all()
-    )
-    requeued = list(
-        session.scalars(
-            update(QueueItem)
-            .where(processing, stale, QueueItem.attempts < settings.max_attempts)
-            .values(status=QueueStatus.PENDING, celery_task_id=None, current_step=None, step_status=None)
-            .returning(QueueItem.id)
+    failed = session.execute(
+        update(QueueItem)
+        .where(processing, stale, QueueItem.attempts >= settings.max_attempts)
+        .values(
+            status=QueueStatus.FAILED,
+            error_message="Stopped after repeated worker failures; please try again",
+            error_type="attempts_exhausted",
+            failed_step=QueueItem.current_step,
+            completed_at=now,
         )
-    )
+        .returning(QueueItem.id, QueueItem.user_id)
+    ).all()
+    moved = session.execute(
+        update(QueueItem)
+        .where(processing, stale, QueueItem.attempts < settings.max_attempts)
+        .values(status=QueueStatus.PENDING, celery_task_id=None, current_step=None, step_status=None)
+        .returning(QueueItem.id, QueueItem.user_id)
+    ).all()
     session.commit()
-    report.requeued = len(requeued)
+    changes.announce_many(_by_user([*failed, *moved]))
+    requeued = [item_id for item_id, _ in moved]
+    report.failed, report.requeued = len(failed), len(requeued)
 
     # Never sent (broker was down at submit): soon. Sent but possibly lost: after a longer wait,
     # since a token sent twice is only a no-op for the worker that receives it.
@@ -92,6 +93,14 @@ def reap(*, session: Session) -> ReapReport:
     if any(asdict(report.pruned).values()):
         log.info("retention: %s", report.pruned)
     return report
+
+
+def _by_user(rows: Sequence[Row[tuple[uuid.UUID, uuid.UUID]]]) -> list[changes.Change]:
+    """One change notice per user for these (item id, user id) rows."""
+    items: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for item_id, user_id in rows:
+        items[user_id].append(item_id)
+    return [changes.Change(user_id, tuple(ids), line_moved=True) for user_id, ids in items.items()]
 
 
 def replace_lost_tokens(*, session: Session) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import get_settings
 from models import QueueItem, User
-from services import queue, request_guard
+from services import changes, queue, request_guard
 
 
 def submit(
@@ -64,6 +64,8 @@ def submit(
             if stored is not None:
                 return stored
         raise
+    # Live streams first: the rows are committed, whatever the broker does next.
+    changes.announce(user.id, line_moved=True)
     queue.enqueue(session=session, item_ids=[row.id for row in rows])
     return status_code, body
 

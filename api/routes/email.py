@@ -69,7 +69,9 @@ async def stream_status(
     """Server-Sent Events: a `status` event per change (same body as the status route); ends on
     SUCCESS or FAILURE or after SSE_MAX_SECONDS (reconnect with Last-Event-ID); `: keep-alive`
     comments while idle; at most SSE_STREAMS_PER_USER open at once (429 beyond)."""
-    # A short session of its own: the stream itself holds no database connection.
+    # A short session of its own: the stream itself holds no database connection. The mark, taken
+    # before the read, tells the stream whether a change notice came in while it was read.
+    mark = events.mark()
     first = await run_in_threadpool(read_task_status, user_id=claims.user_id, item_id=task_id)
     return event_stream(
         claims.user_id,
@@ -78,6 +80,7 @@ async def stream_status(
             item_id=task_id,
             first=first.model_dump(mode="json"),
             last_event_id=last_event_id,
+            mark=mark,
         ),
     )
 

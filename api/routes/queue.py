@@ -76,10 +76,13 @@ async def stream_queue(claims: ClaimsDep, last_event_id: LastEventId = None) -> 
     """Server-Sent Events: a `queue` event (same body as GET /api/queue/) whenever it changes;
     ends when nothing is pending or processing or after SSE_MAX_SECONDS (reconnect with
     Last-Event-ID); at most SSE_STREAMS_PER_USER open at once (429 beyond)."""
-    # A short session of its own: the stream itself holds no database connection.
+    # A short session of its own: the stream itself holds no database connection. The mark, taken
+    # before the read, tells the stream whether a change notice came in while it was read.
+    mark = events.mark()
     first = await run_in_threadpool(events.queue_snapshot, claims.user_id)
     return event_stream(
-        claims.user_id, events.queue_events(user_id=claims.user_id, first=first, last_event_id=last_event_id)
+        claims.user_id,
+        events.queue_events(user_id=claims.user_id, first=first, last_event_id=last_event_id, mark=mark),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from config.settings import get_settings
 from database.engine import session_scope
 from models import QueueItem, QueueStatus
+from services import changes
 from tests.api.test_email import TEMPLATE
 from tests.fixtures.api import Caller
 
@@ -31,9 +32,17 @@ def submit(client: TestClient, caller: Caller) -> str:
 
 
 def move(item_id: str, **values: object) -> None:
+    """Change a row as a worker would: commit, then announce it to live streams."""
     with session_scope() as session:
-        session.execute(update(QueueItem).where(QueueItem.id == uuid.UUID(item_id)).values(**values))
+        user_id = session.scalar(
+            update(QueueItem)
+            .where(QueueItem.id == uuid.UUID(item_id))
+            .values(**values)
+            .returning(QueueItem.user_id)
+        )
         session.commit()
+    assert user_id is not None
+    changes.announce(user_id, [uuid.UUID(item_id)], line_moved=True)
 
 
 def later(seconds: float, action: Callable[[], None]) -> None:

@@ -20,6 +20,7 @@ from config.settings import get_settings
 from database.engine import session_scope
 from main import app
 from models import QueueItem, QueueStatus
+from services import changes
 from tests.api.test_email import TEMPLATE
 from tests.api.test_events import read_events
 from tests.conftest import DATABASE_URL
@@ -214,6 +215,8 @@ def test_200_open_streams_leave_a_pool_of_5_to_other_requests(small_pool_api: st
                     .values(status=QueueStatus.FAILED, error_message="stopped by the test")
                 )
                 session.commit()
+            for user_id, task_id in task_of.items():
+                changes.announce(user_id, [uuid.UUID(task_id)], line_moved=True)
             finals = await asyncio.wait_for(asyncio.gather(*running), timeout=60)
             return during, finals
 
