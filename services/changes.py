@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import threading
 import time
 import uuid
@@ -52,6 +53,7 @@ WARN_EVERY_SECONDS = 60.0
 PING_EVERY_SECONDS = 15.0
 RECONNECT_FIRST_SECONDS = 0.1
 RECONNECT_MAX_SECONDS = 5.0
+# CLIENT LIST shows each API process's subscription by this name and its process id.
 LISTENER_NAME = "scribe-sse-listener"
 
 
@@ -158,7 +160,7 @@ async def listen(on_change: Callable[[Change], None], on_subscribed: Callable[[]
     delay = RECONNECT_FIRST_SECONDS
     warned_at = -WARN_EVERY_SECONDS
     while True:
-        client = Redis.from_url(url, socket_connect_timeout=5, client_name=LISTENER_NAME)
+        client = Redis.from_url(url, socket_connect_timeout=5, client_name=f"{LISTENER_NAME}-{os.getpid()}")
         pubsub = client.pubsub()
         try:
             await pubsub.subscribe(channel(url))
