@@ -15,8 +15,8 @@ connections per API process for as long as it runs). Redis is already required b
 What that gives up: a notice is published after its commit rather than inside it, so a process
 that dies between the two loses it, and pub/sub keeps nothing for a subscriber that is
 reconnecting. Neither loses a change for good: a notice carries no state (streams re-read the
-rows, which are the truth), the API re-reads every open stream after each (re)subscription, and
-re-reads all of them every SSE_RESYNC_SECONDS anyway. Without Redis (the embedded one-machine
+rows, which are the truth), the API polls while its subscription is down, re-reads every open
+stream after each (re)subscription, and re-reads all of them every SSE_RESYNC_SECONDS anyway. Without Redis (the embedded one-machine
 setup, SQLite) nothing is published and streams poll their rows (SSE_POLL_SECONDS).
 
 A notice names the user, the items that changed, and whether the line moved (a pending item came
@@ -147,10 +147,13 @@ def announce_many(changes: Iterable[Change]) -> None:
         _publisher.publish(batch)
 
 
-async def listen(on_change: Callable[[Change], None], on_subscribed: Callable[[], None]) -> None:
+async def listen(
+    on_change: Callable[[Change], None], on_subscribed: Callable[[], None], on_lost: Callable[[], None]
+) -> None:
     """Follow the channel until cancelled: `on_subscribed()` after every (re)subscription (notices
-    may have been missed before it), `on_change(change)` per notice. A dropped connection is
-    reconnected with backoff; a silent one is found by pinging."""
+    may have been missed before it), `on_change(change)` per notice, `on_lost()` when the
+    connection is lost. A dropped connection is reconnected with backoff; a silent one is found by
+    pinging."""
     from redis.asyncio import Redis
     from redis.exceptions import RedisError
 
@@ -186,11 +189,12 @@ async def listen(on_change: Callable[[Change], None], on_subscribed: Callable[[]
         except asyncio.CancelledError:
             raise
         except (RedisError, OSError) as exc:
+            on_lost()
             now = time.monotonic()
             if now - warned_at >= WARN_EVERY_SECONDS:
                 warned_at = now
                 log.warning(
-                    "change notices: subscription lost (%s); reconnecting, streams resync meanwhile",
+                    "change notices: subscription lost (%s); reconnecting, streams poll meanwhile",
                     type(exc).__name__,
                 )
         finally:

@@ -122,7 +122,8 @@ class Feed:
       queue streams with a pending item, any notice that moved the line), every (re)subscription
       of this process's one listener (notices may have been missed), and every SSE_RESYNC_SECONDS
       all of them (a notice lost between a commit and its publish);
-    - without Redis, or with SSE_WAKE=poll: all of them every SSE_POLL_SECONDS.
+    - without Redis, with SSE_WAKE=poll, or while the listener is reconnecting: all of them every
+      SSE_POLL_SECONDS.
     The reader and the listener run while at least one stream is open.
     """
 
@@ -133,6 +134,7 @@ class Feed:
         # moved may have missed a notice, so it is read again once subscribed.
         self.notices = 0
         self.reads = 0
+        self.listening = False
         self._stale_tasks: set[TaskKey] = set()
         self._stale_lines: set[uuid.UUID] = set()
         self._wake = asyncio.Event()
@@ -180,39 +182,50 @@ class Feed:
         if self._stale_tasks or self._stale_lines:
             self._wake.set()
 
+    def subscribed(self) -> None:
+        """The listener (re)subscribed: notices may have been missed, so every stream is stale."""
+        self.listening = True
+        self.resync()
+
+    def unsubscribed(self) -> None:
+        """The listener lost Redis: streams poll until it is back."""
+        self.listening = False
+        self._wake.set()
+
     def resync(self) -> None:
-        """Every open stream is stale (a (re)subscription, or the safety interval)."""
+        """Every open stream is stale."""
         self.notices += 1
         self._stale_tasks.update(self.tasks)
         self._stale_lines.update(self.lines)
         self._wake.set()
 
     async def _run(self) -> None:
-        wakes = changes.enabled()
-        if wakes:
-            self._listener = asyncio.get_running_loop().create_task(changes.listen(self.changed, self.resync))
+        if changes.enabled():
+            listen = changes.listen(self.changed, self.subscribed, self.unsubscribed)
+            self._listener = asyncio.get_running_loop().create_task(listen)
         try:
-            next_resync = 0.0
+            last_full = time.monotonic()
             while self.tasks or self.lines:
                 settings = get_settings()
-                interval = settings.sse_resync_seconds if wakes else settings.sse_poll_seconds
-                now = time.monotonic()
-                if not next_resync:
-                    next_resync = now + interval
-                if not self._wake.is_set() and next_resync > now:
+                # Subscribed: a slow safety resync. Not (no Redis, SSE_WAKE=poll, or Redis lost):
+                # every stream's rows each SSE_POLL_SECONDS.
+                interval = settings.sse_resync_seconds if self.listening else settings.sse_poll_seconds
+                wait = last_full + interval - time.monotonic()
+                if wait > 0 and not self._wake.is_set():
                     try:
-                        async with asyncio.timeout(next_resync - now):
+                        async with asyncio.timeout(wait):
                             await self._wake.wait()
                     except TimeoutError:
                         pass
-                if time.monotonic() >= next_resync:
-                    next_resync = time.monotonic() + interval
+                if time.monotonic() >= last_full + interval:
+                    last_full = time.monotonic()
                     self._stale_tasks.update(self.tasks)
                     self._stale_lines.update(self.lines)
                 self._wake.clear()
                 await self._read_stale()
         finally:
             self._runner = None
+            self.listening = False
             if self._listener is not None:
                 self._listener.cancel()
                 self._listener = None

@@ -34,7 +34,7 @@ from services import queue, reaper, submission
 from services.changes import LISTENER_NAME
 from tests.api.test_email import TEMPLATE
 from tests.api.test_events import read_events
-from tests.conftest import RUN_DIR, TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.conftest import RUN_DIR, TEST_DATABASE_URL, TEST_REDIS_URL, free_port
 from tests.security.live import api_process, new_user
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS_URL, reason="change notices need Redis (TEST_REDIS_URL)")
@@ -376,15 +376,20 @@ def test_the_listener_reconnects_after_its_connection_is_killed(database: Engine
 
 def test_without_redis_streams_poll_their_rows(tmp_path: Path) -> None:
     """The embedded setup (SQLite, no Redis): no notices, streams poll every SSE_POLL_SECONDS."""
-    url = migrated_database("sqlite")
+    polls_without_notices(tmp_path, migrated_database("sqlite"), REDIS_URL="")
+
+
+def test_while_redis_is_unreachable_streams_poll_their_rows(database: Engine, tmp_path: Path) -> None:
+    """Redis configured but gone: the listener keeps reconnecting, and streams poll meanwhile."""
+    url = database.url.render_as_string(hide_password=False)
+    polls_without_notices(tmp_path, url, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+
+
+def polls_without_notices(tmp_path: Path, url: str, **env: str) -> None:
     engine = create_engine(url)
     try:
         with api_process(
-            tmp_path / "api.log",
-            DATABASE_URL=url,
-            REDIS_URL="",
-            SSE_POLL_SECONDS="0.2",
-            SSE_RESYNC_SECONDS=SLOW,
+            tmp_path / "api.log", DATABASE_URL=url, SSE_POLL_SECONDS="0.2", SSE_RESYNC_SECONDS=SLOW, **env
         ) as base:
             user_id, headers = new_user(base)
             [item_id] = submit_items(engine, user_id, ["Ada Quill"])
