@@ -7,8 +7,8 @@ published rules (one request per 3 s, one connection) throughout, and counts bre
 
 Sections (each a function, so later sections can be added without touching the others):
 throughput (original design vs Scribe), provider limits (an account at 50 requests/min), single
-email latency, memory by pipelines in flight, API under load, polling with 10,000 pending and idle
-memory (the last two each against its own baseline commit). Not a test: it prints figures.
+email latency, memory by pipelines in flight, API under load, polling with 10,000 pending, 200 idle
+live streams and idle memory (the last three each against its own baseline commit). Not a test: it prints figures.
 Environment: BENCH_EMAILS (60), BENCH_BASELINE_EMAILS (12), BENCH_LIMIT_EMAILS (30), BENCH_SECTIONS
 (comma list of section names, default all), TEST_DATABASE_URL / TEST_REDIS_URL (recommended).
 """
@@ -21,7 +21,7 @@ import platform
 import statistics
 import time
 
-from tests.bench import limits, load, memory, polling, runs
+from tests.bench import limits, load, memory, polling, runs, streams
 
 CRITICAL = 1.2 + max(5.3, 0.8) + 3.1
 
@@ -105,6 +105,12 @@ def polling_pending(stack: runs.Stack) -> None:
     print("\n".join(polling.report()))
 
 
+def idle_streams(stack: runs.Stack) -> None:
+    # Issue 13: 200 idle SSE streams, woken on change against polling, in this run (the stack is unused).
+    print("\n== 200 idle live streams: API CPU, wake on change vs polling (tests/bench/streams.py) ==")
+    print("\n".join(streams.report()))
+
+
 def idle_memory(stack: runs.Stack) -> None:
     print("\n== resident memory, idle, before/after the import diet (tests/bench/memory.py) ==")
     print("\n".join(memory.report()))
@@ -119,6 +125,7 @@ SECTIONS = {
         memory_by_load,
         api_load,
         polling_pending,
+        idle_streams,
         idle_memory,
     )
 }
