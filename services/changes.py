@@ -16,8 +16,9 @@ What that gives up: a notice is published after its commit rather than inside it
 that dies between the two loses it, and pub/sub keeps nothing for a subscriber that is
 reconnecting. Neither loses a change for good: a notice carries no state (streams re-read the
 rows, which are the truth), the API polls while its subscription is down, re-reads every open
-stream after each (re)subscription, and re-reads all of them every SSE_RESYNC_SECONDS anyway. Without Redis (the embedded one-machine
-setup, SQLite) nothing is published and streams poll their rows (SSE_POLL_SECONDS).
+stream after each (re)subscription, and re-reads all of them every SSE_RESYNC_SECONDS anyway.
+Without Redis (the embedded one-machine setup, SQLite) nothing is published and streams poll their
+rows (SSE_POLL_SECONDS).
 
 A notice names the user, the items that changed, and whether the line moved (a pending item came
 or went, or someone's in-flight count changed), which can change every waiting user's positions.
