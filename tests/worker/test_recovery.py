@@ -19,6 +19,7 @@ from services import queue
 from services.emulator import EmulatorHandle
 from services.emulator.roster import ROSTER
 from services.recovery import SWEEP
+from tests.conftest import RUN_DIR
 from tests.fixtures.worker import start_worker, stop_worker
 
 pytestmark = pytest.mark.worker
@@ -27,7 +28,11 @@ PEOPLE = [p for p in ROSTER if p.kind == "researcher" and p.papers and not p.fla
 
 
 def clear_the_line() -> None:
-    """Leave only this test's items for the worker: earlier tests' pending and stalled rows go."""
+    """Leave only this test's items for the worker: earlier tests' pending and stalled rows go, and
+    so do the tokens they left in the broker (one would claim the orphaned item before any sweep)."""
+    from celery_config import celery_app
+
+    celery_app.control.purge()
     with session_scope() as session:
         session.execute(
             update(QueueItem)
@@ -38,16 +43,23 @@ def clear_the_line() -> None:
 
 
 def hold_other_workers_sweeps(session: Session) -> None:
-    """Say the fleet swept a moment ago, so that a worker already running in this run (the session
-    worker) has no periodic sweep due while this test waits: only the new worker's own start-up
-    sweep can recover the items."""
-    now = queue.utcnow()
+    """Date the fleet's last sweep an hour ahead, so that a worker already running in this run (the
+    session worker) has no periodic sweep due however long the new worker takes to start: only the
+    new worker's start-up sweep (which does not wait for the interval) can recover the items."""
+    ahead = queue.utcnow() + timedelta(hours=1)
     row = session.get(RecoverySweep, SWEEP)
     if row is None:
-        session.add(RecoverySweep(name=SWEEP, started_at=now, swept_by="test"))
+        session.add(RecoverySweep(name=SWEEP, started_at=ahead, swept_by="test"))
     else:
-        row.started_at, row.swept_by = now, "test"
+        row.started_at, row.swept_by = ahead, "test"
     session.commit()
+
+
+def release_other_workers_sweeps() -> None:
+    with session_scope() as session:
+        now = queue.utcnow()
+        session.execute(update(RecoverySweep).where(RecoverySweep.started_at > now).values(started_at=now))
+        session.commit()
 
 
 def abandoned_items() -> tuple[uuid.UUID, uuid.UUID]:
@@ -93,6 +105,11 @@ def abandoned_items() -> tuple[uuid.UUID, uuid.UUID]:
     return stalled, orphaned
 
 
+def log_path(name: str) -> Path:
+    """In the run's own folder: concurrent pytest runs on one machine prune each other's tmp_path."""
+    return RUN_DIR / f"{name}-{uuid.uuid4().hex[:6]}.log"
+
+
 def wait_until_finished(ids: tuple[uuid.UUID, ...], timeout: float) -> dict[uuid.UUID, QueueItem]:
     deadline = time.monotonic() + timeout
     while True:
@@ -104,28 +121,28 @@ def wait_until_finished(ids: tuple[uuid.UUID, ...], timeout: float) -> dict[uuid
         time.sleep(0.3)
 
 
-def test_a_worker_started_alone_recovers_a_stalled_and_an_orphaned_item(
-    emulator: EmulatorHandle, tmp_path: Path
-) -> None:
+def test_a_worker_started_alone_recovers_a_stalled_and_an_orphaned_item(emulator: EmulatorHandle) -> None:
     clear_the_line()
     stalled, orphaned = abandoned_items()
-    log = tmp_path / "worker.log"
-    process = start_worker(log, name="recovery")
+    log = log_path("recovery")
     try:
-        rows = wait_until_finished((stalled, orphaned), timeout=120)
-        with session_scope() as session:
-            sweep = session.get(RecoverySweep, SWEEP)
+        process = start_worker(log, name="recovery")
+        try:
+            rows = wait_until_finished((stalled, orphaned), timeout=120)
+        finally:
+            stop_worker(process)
     finally:
-        stop_worker(process)
+        release_other_workers_sweeps()
 
     assert rows[stalled].status == QueueStatus.COMPLETED, (rows[stalled].status, log.read_text()[-3000:])
     assert rows[orphaned].status == QueueStatus.COMPLETED, (rows[orphaned].status, log.read_text()[-3000:])
     assert rows[stalled].attempts == 2 and rows[orphaned].attempts == 1
-    assert sweep is not None and sweep.swept_by.startswith("recovery-"), "the new worker's sweep did it"
+    # The new worker's first sweep did it: the stalled item back in line, both sent to the broker.
+    assert "ReapReport(requeued=1, failed=0, reenqueued=2," in log.read_text(), log.read_text()[-3000:]
 
 
-def test_the_recovery_thread_stops_with_the_worker(emulator: EmulatorHandle, tmp_path: Path) -> None:
-    log = tmp_path / "worker.log"
+def test_the_recovery_thread_stops_with_the_worker(emulator: EmulatorHandle) -> None:
+    log = log_path("recovery-stop")
     process = start_worker(log, name="recovery-stop")
     deadline = time.monotonic() + 30
     while b"recovery sweeps: now and every" not in log.read_bytes():
