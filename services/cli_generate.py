@@ -22,7 +22,7 @@ from config.settings import get_settings
 from database.engine import session_scope
 from models import Email, QueueItem, QueueStatus
 from schemas.email import GenerateRequest
-from services import queue
+from services import changes, queue
 from services.users import find_user
 
 STEPS = ("template_parser", "web_scraper", "arxiv_helper", "email_composer")
@@ -123,6 +123,7 @@ def run_queued(
         )
         session.commit()
         item_id = row.id
+        changes.announce(owner.id, line_moved=True)  # the user's open queue streams show it
         if not queue.enqueue(session=session, item_ids=[item_id]):
             console.print("broker unreachable: the reaper sends it once the broker is back", style="yellow")
     console.print(f"queued {item_id} for {owner.email}")
