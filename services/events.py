@@ -217,12 +217,14 @@ class Feed:
                             await self._wake.wait()
                     except TimeoutError:
                         pass
-                if time.monotonic() >= last_full + interval:
-                    last_full = time.monotonic()
+                full = time.monotonic() >= last_full + interval
+                if full:
                     self._stale_tasks.update(self.tasks)
                     self._stale_lines.update(self.lines)
                 self._wake.clear()
                 await self._read_stale()
+                if full:  # the interval runs from the end of a read, as polling always did
+                    last_full = time.monotonic()
         finally:
             self._runner = None
             self.listening = False
