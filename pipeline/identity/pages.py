@@ -19,11 +19,16 @@ from pipeline.text import HONORIFICS, fold, words
 _KEYWORD = r"(?:University|Universit[éeyà]|Universidad|Universität|Institute|Institut|College|Polytechnic)"
 _CAPITALISED = r"[A-Z][\w'\u2019-]*"
 _SP = r"[^\S\n]+"  # an institution's name never runs across a line ('...Institute for AI\nVerified email')
+_CONNECTIVE = r"(?:of|for|the|de|des|du|del|della|degli|di|der|la|las|los|el|do|da|dos|das)"
 _INSTITUTION = re.compile(
-    rf"\b{_KEYWORD}{_SP}(?:of|for|de|des|du|di|der|la){_SP}(?:the{_SP})?{_CAPITALISED}(?:{_SP}{_CAPITALISED})*"
+    # 'University of Eastmarch', 'Institut Lyonnais des Matériaux', 'Universidad de los Andes Australes'
+    rf"\b{_KEYWORD}(?:{_SP}(?:{_CONNECTIVE}{_SP})*{_CAPITALISED})+"
+    # 'Halden University', 'Lakemont Institute for AI'
     rf"|\b(?:{_CAPITALISED}{_SP}){{1,4}}{_KEYWORD}"
     rf"(?:{_SP}(?:of|for){_SP}(?:{_CAPITALISED}|AI)(?:{_SP}{_CAPITALISED})*)?"
 )
+_CONNECTIVES = frozenset(_CONNECTIVE[3:-1].split("|"))
+MIN_ACRONYM = 3
 # A page's opening: its first line, or that line's first sentence when the text has no line breaks.
 _SENTENCE_END = re.compile(r"([\w)]*)[.!?]\s+(?=[A-Z])")
 _ABBREVIATIONS = frozenset({"dept", "univ", "inst", "st", "no", "vs", "al", "jr", "sr", "assoc", "asst"})
@@ -88,6 +93,16 @@ def org_domain(host: str) -> str | None:
     return ".".join(labels[-keep:]) if len(labels) >= keep else host
 
 
+def acronyms(name: str) -> set[str]:
+    """What a host may call an institution: its initials ('Institut Lyonnais des Matériaux' -> 'ilm',
+    'Technical University of Munich' -> 'tum') and a capitalised acronym in its name ('KTH Royal
+    Institute of Technology' -> 'kth'), three letters or more."""
+    tokens = name.split()
+    initials = "".join(fold(t[0]) for t in tokens if t[0].isupper() and fold(t) not in _CONNECTIVES)
+    found = {fold(t) for t in tokens if len(t) >= MIN_ACRONYM and t.isupper() and t.isalpha()}
+    return {a for a in {initials, *found} if len(a) >= MIN_ACRONYM}
+
+
 def _hosted_by(institution: frozenset[str], labels: set[str]) -> bool:
     """A host label carries a distinctive word of the institution ('coralbay' for 'Coral Bay Marine
     Institute', 'lakemont-ai' for 'Lakemont Institute for AI')."""
@@ -130,9 +145,8 @@ class PageFacts:
         parts = urlsplit(source.url)
         host = (parts.hostname or "").lower().removeprefix("www.")
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        institutions = [
-            key for key in (institution_key(m.group(0)) for m in _INSTITUTION.finditer(text)) if key
-        ]
+        names = [m.group(0) for m in _INSTITUTION.finditer(text)]
+        institutions = [key for key in (institution_key(name) for name in names) if key]
         labels = set(re.split(r"[.-]", host)) - {"example", "www", "com", "org", "net"}
         # An address with a path names that page ('scholar.example.org/citations?user=X' is one profile
         # among thousands on the host); a bare host names a site of its own ('danielokonkwo.example.com').
@@ -140,6 +154,9 @@ class PageFacts:
         links = {_address(host, path) for host, path in named} | {_href(link) for link in source.links}
         sites = {host.lower().removeprefix("www.") for host, path in named if path.strip("/") == ""}
         hosting = [key for key in institutions if _hosted_by(key, labels)]
+        hosting += [
+            institution_key(name) for name in names if acronyms(name) & labels and institution_key(name)
+        ]
         return cls(
             source=source,
             tokens=words(text),

@@ -7,7 +7,7 @@ from services.emulator.roster import Person, researcher
 INTERNATIONAL: tuple[Person, ...] = (
     researcher(
         "Claire Dubois-Martin",
-        domain="materials.lyonnais.example.edu",
+        domain="ilm.example.org",
         affiliation="Institut Lyonnais des Matériaux",
         position="a Research Director",
         field="materials science",
@@ -29,7 +29,7 @@ INTERNATIONAL: tuple[Person, ...] = (
     researcher(
         "José Ángel Núñez",
         aliases=("Jose Angel Nunez",),
-        domain="astro.andes.example.edu",
+        domain="astro.uandes.example.org",
         affiliation="Universidad de los Andes Australes",
         position="an Associate Professor of Astronomy",
         field="astrophysics",
@@ -102,7 +102,7 @@ INTERNATIONAL: tuple[Person, ...] = (
     researcher(
         "Søren Kjærgaard",
         aliases=("Soren Kjaergaard",),
-        domain="stat.nordhavn.example.edu",
+        domain="statistik.nordhavn-uni.example.org",
         affiliation="Nordhavn University",
         position="a Professor of Statistics",
         field="statistics",
@@ -145,7 +145,7 @@ INTERNATIONAL: tuple[Person, ...] = (
     researcher(
         "Élodie Fontaine",
         aliases=("Elodie Fontaine",),
-        domain="math.clairval.example.edu",
+        domain="math.univ-clairval.example.org",
         affiliation="Université de Clairval",
         position="a Professor of Mathematics",
         field="mathematics",

@@ -491,3 +491,34 @@ def test_a_content_farm_that_copies_the_recipients_titles_is_still_not_their_pag
     assert found.screening.recipient_sources == [OKONKWO_A.url] and found.facts == []
     # The namesake's paper it lists next to the recipient's is not pulled into the recipient's group.
     assert kept(found) == {"2501.10"}
+
+
+def test_a_university_on_a_country_domain_vouches_for_its_pages_by_name_or_initials() -> None:
+    """Most universities outside the US and a few Commonwealth countries are on plain country domains
+    (tum.de, kth.se, epfl.ch): their pages are vouched for when the host carries the institution's
+    name or its initials."""
+    ilm = Source(
+        url="https://ilm.example.org/people/claire-dubois-martin",
+        title="Claire Dubois-Martin | Institut Lyonnais des Matériaux",
+        text="Claire Dubois-Martin is a Research Director at Institut Lyonnais des Matériaux. She studies "
+        "perovskite solar cells.",
+    )
+    kth = Source(
+        url="https://www.kth.example.org/profile/ahlberg",
+        title="Erik Ahlberg | KTH",
+        text="Erik Ahlberg, Professor at KTH Royal Institute of Technology, works on perovskite solar cells.",
+    )
+    farm = Source(
+        url="https://profiles.example.com/claire-dubois-martin",
+        title="Claire Dubois-Martin",
+        text="Claire Dubois-Martin, Institut Lyonnais des Matériaux: perovskite solar cells.",
+    )
+    found = resolve([ilm, farm], [], name="Claire Dubois-Martin", interest="perovskite solar cells")
+    reasons = {v.url: v.reasons for v in found.screening.sources}
+    assert "hosted by the institution it names" in reasons[ilm.url]
+    assert "no institution vouches for it" in reasons[farm.url]
+    assert found.screening.recipient_sources == [ilm.url] and found.screening.affiliations == [
+        "lyonnais materiaux"
+    ]
+    found = resolve([kth], [], name="Erik Ahlberg", interest="perovskite solar cells")
+    assert found.screening.recipient_sources == [kth.url]
