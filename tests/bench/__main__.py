@@ -21,7 +21,7 @@ import platform
 import statistics
 import time
 
-from tests.bench import limits, load, memory, polling, runs, streams
+from tests.bench import budget, limits, load, memory, polling, runs, streams
 
 CRITICAL = 1.2 + max(5.3, 0.8) + 3.1
 
@@ -56,6 +56,14 @@ def throughput(stack: runs.Stack) -> None:
         print(run.report(CRITICAL))
     print(f"ratio: {scribe.per_minute / base.per_minute:.1f}x the original's emails/min (target >= 10x)")
     print(f"ratio, arXiv cache off: {uncached.per_minute / base.per_minute:.1f}x")
+
+
+def cpu_and_memory(stack: runs.Stack) -> None:
+    # Issue 13: CPU per email, peak memory and the worker's profile, against a baseline commit.
+    print(
+        "\n== CPU per email and peak memory over a batch, before/after, worker profile (tests/bench/budget.py) =="
+    )
+    print("\n".join(budget.report(stack.providers)))
 
 
 def provider_limits(stack: runs.Stack) -> None:
@@ -120,6 +128,7 @@ SECTIONS = {
     section.__name__: section
     for section in (
         throughput,
+        cpu_and_memory,
         provider_limits,
         single_email,
         memory_by_load,

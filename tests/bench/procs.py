@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -46,6 +46,7 @@ def rss_bytes(pids: Iterable[int]) -> int:
 
 
 def cpu_seconds(pids: Iterable[int]) -> float:
+    """utime + stime of the processes (a child's time counts while it lives)."""
     total = 0.0
     for pid in pids:
         if fields := _stat(pid):
@@ -54,19 +55,26 @@ def cpu_seconds(pids: Iterable[int]) -> float:
 
 
 class PeakRss:
-    """Samples the summed RSS of some process trees in the background; `.peak` in bytes."""
+    """Samples the RSS of named process trees in the background: `.peak` is the highest summed RSS
+    seen in one sample, `.peaks` each tree's own highest (bytes; they need not be simultaneous)."""
 
-    def __init__(self, roots: list[int], every: float = 0.2) -> None:
-        self.roots = roots
+    def __init__(self, roots: Mapping[str, int], every: float = 0.2) -> None:
+        self.roots = dict(roots)
         self.every = every
         self.peak = 0
+        self.peaks = dict.fromkeys(self.roots, 0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def sample(self) -> None:
+        sizes = {name: rss_bytes(tree(root)) for name, root in self.roots.items()}
+        self.peak = max(self.peak, sum(sizes.values()))
+        for name, size in sizes.items():
+            self.peaks[name] = max(self.peaks[name], size)
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            pids = [pid for root in self.roots for pid in tree(root)]
-            self.peak = max(self.peak, rss_bytes(pids))
+            self.sample()
             time.sleep(self.every)
 
     def __enter__(self) -> PeakRss:
@@ -76,3 +84,9 @@ class PeakRss:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.sample()
+
+
+def tree_cpu(roots: Mapping[str, int]) -> dict[str, float]:
+    """CPU seconds of each named process tree so far."""
+    return {name: cpu_seconds(tree(root)) for name, root in roots.items()}

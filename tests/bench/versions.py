@@ -61,8 +61,13 @@ class Version:
 
     def worker(self, name: str, **extra: str) -> subprocess.Popen[bytes]:
         """The production worker command at its default pool and concurrency, once it is ready."""
+        return self.launch_worker(name, CELERY[:3], extra)
+
+    def launch_worker(self, name: str, launcher: list[str], extra: dict[str, str]) -> subprocess.Popen[bytes]:
+        """The worker command with `launcher` for `python -m celery` (tests/bench/profiled.py)."""
         command = [
-            *CELERY,
+            *launcher,
+            *CELERY[3:],
             "worker",
             "--loglevel=info",
             "--queues=email_default,celery",
