@@ -20,7 +20,11 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def fold(text: str) -> str:
     """Case-folded, without diacritics: 'Núñez' -> 'nunez'."""
+    if text.isascii():  # most text, and an email folds ~600 strings: nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLDS))
+    if decomposed.isascii():
+        return decomposed
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

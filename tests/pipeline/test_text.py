@@ -1,6 +1,8 @@
+import unicodedata
+
 import pytest
 
-from pipeline.text import last_name, normalise_arxiv_id, normalise_name, normalise_url
+from pipeline.text import _FOLDS, fold, last_name, normalise_arxiv_id, normalise_name, normalise_url
 
 
 @pytest.mark.parametrize(
@@ -18,6 +20,25 @@ from pipeline.text import last_name, normalise_arxiv_id, normalise_name, normali
 )
 def test_names_lose_honorifics_and_put_the_family_name_last(raw: str, expected: str) -> None:
     assert normalise_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jane SMITH",
+        "José Ángel Núñez",
+        "Łukasz Øster-Æbelø",
+        "Straße",
+        "\ufb01nal",
+        "Zoë  Pérez",
+        "",
+        "İstanbul",
+    ],
+)
+def test_fold_matches_decomposing_every_string(text: str) -> None:
+    # The ASCII shortcuts give what full decomposition gives.
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLDS))
+    assert fold(text) == "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def test_last_name_of_a_last_first_name() -> None:

@@ -15,8 +15,8 @@ from pipeline.steps.web_scraper.prompt import INSTRUCTIONS, build_prompt
 from pipeline.steps.web_scraper.search import (
     SearchClientFactory,
     build_search_queries,
-    exa_client,
     search_sources,
+    shared_exa_client,
 )
 from pipeline.text import normalise_url
 from services import async_runtime
@@ -64,10 +64,11 @@ class WebScraperStep(Step):
     def __init__(
         self,
         *,
-        client_factory: SearchClientFactory = exa_client,
+        client_factory: SearchClientFactory | None = None,
         page_fetcher: PageFetcher | None = fetch_page,
     ) -> None:
-        """`page_fetcher` fills in thin search results (None: use them as they are)."""
+        """`client_factory` builds a search client per run, closed after it (None: the event loop's
+        shared Exa client); `page_fetcher` fills in thin search results (None: use them as they are)."""
         self._client_factory = client_factory
         self._page_fetcher = page_fetcher
 
@@ -103,11 +104,16 @@ class WebScraperStep(Step):
         return StepResult(model=outcome.model, usage=outcome.usage, note=note)
 
     async def _search(self, queries: dict[str, str]) -> tuple[list[Source], dict[str, int], list[str]]:
+        factory = self._client_factory
         try:
-            client = await async_runtime.in_thread("io", self._client_factory)
+            if factory is None:
+                client = await shared_exa_client()
+            else:
+                client = await async_runtime.in_thread("io", factory)
         except Exception as exc:  # e.g. no EXA_API_KEY: the email is still written, without sources
             return [], {}, [f"web search unavailable: {type(exc).__name__}: {exc}"]
         try:
             return await search_sources(client, queries)
         finally:
-            await client.aclose()
+            if factory is not None:
+                await client.aclose()
