@@ -87,9 +87,10 @@ celery_app = create_celery_app()
 def _prepare_worker(**_: Any) -> None:
     """Tracing, and the agents built before the first email (building imports provider SDKs)."""
     from observability.tracing import configure
-    from pipeline.core.runner import warm_up
 
-    configure("worker")
+    configure("worker")  # first: untraced, it keeps Logfire out before the pipeline imports pydantic-ai
+    from services.generation import warm_up
+
     warm_up()
 
 

@@ -10,6 +10,7 @@ OpenTelemetry: spans that go nowhere would cost each process ~30 MiB and every r
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ def configure(service: str) -> bool:
     global _configured
     settings = get_settings()
     if not settings.tracing_enabled:
+        _keep_logfire_out()
         return False
     with _lock:
         if _configured:
@@ -59,6 +61,23 @@ def configure(service: str) -> bool:
     if "pydantic_ai" in sys.modules:  # agents were built before tracing was configured
         instrument_agents()
     return True
+
+
+def _keep_logfire_out() -> None:
+    """pydantic-ai's `logfire_api` shim imports Logfire whenever it is installed, only to make spans
+    that go nowhere (with OpenTelemetry, requests and rich: ~18 MiB in the worker). In a process that
+    traces nothing `import logfire` fails instead, so the shim makes its own no-op spans."""
+    sys.modules.setdefault("logfire", None)  # type: ignore[arg-type]
+
+
+def span(name: str, **attributes: Any) -> contextlib.AbstractContextManager[Any]:
+    """A Logfire span once tracing is configured in this process; otherwise nothing, and Logfire is
+    never imported (the worker's every pipeline step opens one: ~18 MiB of imports and a span's CPU)."""
+    if not _configured:
+        return contextlib.nullcontext()
+    import logfire
+
+    return logfire.span(name, **attributes)
 
 
 def instrument_agents() -> None:

@@ -14,8 +14,9 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from database.engine import session_scope
+from database.engine import get_engine, session_scope
 from models import QueueItem
+from pipeline.core import runner
 from pipeline.core.runner import PipelineError, run_pipeline
 from pipeline.metadata import build_email_metadata
 from pipeline.models import PipelineData, ProgressEvent
@@ -23,6 +24,14 @@ from services import async_runtime, heartbeats, queue
 from services.limits import deadline
 
 log = logging.getLogger(__name__)
+
+
+def warm_up() -> None:
+    """What a worker builds once, before its first email rather than inside it: the pipeline's agents
+    and clients, this module (the task imports it), and the database engine (creating it loads the
+    driver)."""
+    runner.warm_up()
+    get_engine()
 
 
 def generate_next(*, task_id: str | None) -> dict[str, Any]:

@@ -9,9 +9,8 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-import logfire
-
 from config.settings import get_settings
+from observability.tracing import span
 from pipeline.core.errors import PipelineError
 from pipeline.core.step import Step
 from pipeline.identity import screen_research
@@ -97,7 +96,7 @@ class _Runner:
         cause: BaseException | None = None
         try:
             # One span per step (ids only, never content): the task's trace shows each step's time.
-            with logfire.span("pipeline step {step}", step=step.name, queue_item_id=str(data.queue_item_id)):
+            with span("pipeline step {step}", step=step.name, queue_item_id=str(data.queue_item_id)):
                 result = await step.run(data)
         except PipelineError as exc:
             error = exc

@@ -24,7 +24,8 @@ def loaded_after(code: str, **env: str) -> set[str]:
     """The modules a fresh interpreter holds after `code`, with the test run's variables but none of
     the ones that decide what loads."""
     clean = {k: v for k, v in os.environ.items() if k not in {"TRACING", "PYDANTIC_DISABLE_PLUGINS"}}
-    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    # A module set to None in sys.modules was kept out (observability/tracing.py), not loaded.
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(k for k, v in sys.modules.items() if v)))"
     out = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
@@ -55,6 +56,17 @@ def test_the_api_loads_neither_the_pipeline_nor_pdf_nor_tracing() -> None:
 def test_flower_and_the_celery_app_load_no_tracing_and_no_pipeline() -> None:
     modules = loaded_after("import celery_config")
     assert heavy(modules, WORKER_ONLY + TEMPLATE_ROUTE_ONLY + TRACING_ONLY) == []
+
+
+def test_a_ready_worker_loads_no_tracing() -> None:
+    # In a worker's order: the app and its task modules, the start-up hook (agents built, every step
+    # imported), then a task's own imports. pydantic-ai's spans must not bring Logfire in.
+    modules = loaded_after(
+        "import celery_config, tasks.email_tasks\ncelery_config._prepare_worker()\nimport services.generation"
+    )
+    assert "pipeline.core.runner" in modules
+    # (requests comes with the arxiv package's feed parser, OpenTelemetry's SDK with redis.)
+    assert heavy(modules, ("logfire", "logfire_api._logfire")) == []
 
 
 def test_tracing_on_loads_logfire_and_instruments_the_app() -> None:
