@@ -149,9 +149,10 @@ def test_by_default_every_run_on_a_loop_shares_one_search_client(monkeypatch: py
     monkeypatch.setattr(search_module, "exa_client", build)
 
     async def three_runs() -> None:
-        for _ in range(3):
-            with summarizer_agent().override(model=ScriptedModel([{"facts": []}]).model):
-                await WebScraperStep(page_fetcher=None).run(data(search_queries=["Jane Smith"]))
+        step = WebScraperStep(page_fetcher=None)
+        with summarizer_agent().override(model=ScriptedModel([{"facts": []}] * 3).model):
+            # At once, as a batch's first emails start: they wait for one build.
+            await asyncio.gather(*(step.run(data(search_queries=["Jane Smith"])) for _ in range(3)))
 
     asyncio.run(three_runs())
     assert len(built) == 1 and len(built[0].queries) == 6 and not built[0].closed

@@ -47,21 +47,25 @@ def exa_client() -> SearchClient:
     return client
 
 
-_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SearchClient] = weakref.WeakKeyDictionary()
+_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future[SearchClient]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def shared_exa_client() -> SearchClient:
-    """The running loop's Exa client, built on first use and kept: every email's searches share its
-    kept-alive connections. A client per email cost ~17 ms of CPU (a TLS context loads the
-    certificates) plus a TLS handshake per search."""
+    """The running loop's Exa client, built once (the first emails of a batch wait for the same build)
+    and kept: every email's searches share its kept-alive connections. A client per email cost ~17 ms
+    of CPU (a TLS context loads the certificates) plus a TLS handshake per search."""
     loop = asyncio.get_running_loop()
-    client = _shared.get(loop)
-    if client is None:
-        built = await async_runtime.in_thread("io", exa_client)
-        client = _shared.setdefault(loop, built)  # two first searches at once: one client is kept
-        if client is not built:
-            await built.aclose()
-    return client
+    building = _shared.get(loop)
+    if building is None:
+        building = _shared[loop] = loop.create_task(async_runtime.in_thread("io", exa_client))
+    try:
+        return await asyncio.shield(building)
+    except Exception:
+        if _shared.get(loop) is building:  # a failed build (no key?) is tried again by the next email
+            del _shared[loop]
+        raise
 
 
 def build_search_queries(
