@@ -144,8 +144,13 @@ sync_dependencies() {
   fi
   # The project pins python-downloads=never for laptops and CI; on the Pi uv may fetch its own
   # CPython 3.13 (Debian 12 ships 3.11). Set UV_PYTHON_DOWNLOADS=never to insist on pyenv's.
+  # Compiled bytecode: the units run under ProtectSystem=strict and cannot write .pyc files, so without
+  # it every start compiles each module it imports again (measured by `make bench`: ~35 MiB more
+  # resident per process and seconds of CPU per start). uv compiles the packages; compileall the app.
   as_scribe env UV_PYTHON_DOWNLOADS="${UV_PYTHON_DOWNLOADS:-automatic}" \
-    "$UV" sync --frozen --no-dev --directory "$SCRIBE_DIR"
+    "$UV" sync --frozen --no-dev --compile-bytecode --directory "$SCRIBE_DIR"
+  as_scribe "$UV" run --frozen --no-sync --directory "$SCRIBE_DIR" \
+    python -m compileall -q -x '/(\.venv|data|tests)/' "$SCRIBE_DIR"
 }
 
 migrate() {

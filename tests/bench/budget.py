@@ -8,8 +8,13 @@ run a batch of BENCH_EMAILS (60) on the bench's emulator, then two profiled work
 (tests/bench/profiled.py: cProfile, then a sampler) run BENCH_PROFILE_EMAILS (30) each. Printed: CPU per email of each process
 tree (utime + stime from /proc, before and after the batch, over completed emails), the highest
 summed RSS sampled during the batch and each process's own peak, and the profile's top entries by
-own time and by cumulative time in ms per email. This tree is also measured as with a LOGFIRE_TOKEN
-(BENCH_BUDGET_TRACED=0 leaves that out, BENCH_BUDGET_BASELINE= empty the baseline).
+own time and by cumulative time in ms per email.
+
+"As deployed": deploy.sh now installs compiled bytecode (uv sync --compile-bytecode, compileall of
+the tree; the units cannot write .pyc files under ProtectSystem=strict), so this tree runs with the
+bench's compiled bytecode (runs.BYTECODE) and the baseline without, as it was deployed. This tree is
+also measured without compiled bytecode and as with a LOGFIRE_TOKEN (BENCH_BUDGET_VARIANTS=0 leaves
+both out; BENCH_BUDGET_BASELINE= empty leaves the baseline out).
 """
 
 from __future__ import annotations
@@ -121,14 +126,13 @@ def top_cumulative(sampled: dict[str, Any], emails: int, count: int = TOP) -> li
 
 
 def measure(
-    version: versions.Version, emulator: Emulator, emails: int, profile_emails: int, **env: str
+    version: versions.Version, emulator: Emulator, emails: int, profile_emails: int, label: str, **env: str
 ) -> Measured:
     from tests.conftest import free_port
 
     api_port = free_port()
     api = version.api(api_port, **env)
     flower = version.flower(free_port(), **env)
-    label = version.label + (" " + " ".join(f"{k}={v}" for k, v in env.items()) if env else "")
     batch = partial(_batch, version, emulator, {"api": api.pid, "flower": flower.pid}, api_port, env)
     try:
         run = batch(label, emails, None)
@@ -178,12 +182,15 @@ def report(emulator: Emulator) -> list[str]:
     profile_emails = int(os.environ.get("BENCH_PROFILE_EMAILS", "30"))
     results = []
     if BASELINE:
-        with versions.baseline(BASELINE, f"baseline {BASELINE}") as before:
-            results.append(measure(before, emulator, emails, profile_emails))
+        with versions.baseline(BASELINE, "baseline") as before:
+            label = f"baseline {BASELINE}, as deployed then"
+            results.append(measure(before, emulator, emails, profile_emails, label, **runs.NO_BYTECODE))
     now = versions.current("this tree")
-    results.append(measure(now, emulator, emails, profile_emails))
-    if os.environ.get("BENCH_BUDGET_TRACED", "1") != "0":
-        results.append(measure(now, emulator, emails, 0, TRACING="on"))
+    results.append(measure(now, emulator, emails, profile_emails, "this tree, as deployed now"))
+    if os.environ.get("BENCH_BUDGET_VARIANTS", "1") != "0":
+        label = "this tree, no compiled bytecode"
+        results.append(measure(now, emulator, emails, 0, label, **runs.NO_BYTECODE))
+        results.append(measure(now, emulator, emails, 0, "this tree, with a LOGFIRE_TOKEN", TRACING="on"))
     lines = [f"{emails}-email batch per version; worker profiled over {profile_emails} more", UNITS, HEADER]
     lines += [result.row() for result in results]
     for result in results:
