@@ -8,7 +8,9 @@ published rules (one request per 3 s, one connection) throughout, and counts bre
 Sections (each a function, so later sections can be added without touching the others):
 throughput (original design vs Scribe), provider limits (an account at 50 requests/min), single
 email latency, memory by pipelines in flight, API under load, polling with 10,000 pending, 200 idle
-live streams and idle memory (the last three each against its own baseline commit). Not a test: it prints figures.
+live streams and idle memory (the last three each against its own baseline commit); issue 13's CPU
+per email, peak memory and worker profile (against a baseline commit) and scale-out to two workers.
+Not a test: it prints figures.
 Environment: BENCH_EMAILS (60), BENCH_BASELINE_EMAILS (12), BENCH_LIMIT_EMAILS (30), BENCH_SECTIONS
 (comma list of section names, default all), TEST_DATABASE_URL / TEST_REDIS_URL (recommended).
 """
@@ -21,7 +23,7 @@ import platform
 import statistics
 import time
 
-from tests.bench import budget, limits, load, memory, polling, runs, streams
+from tests.bench import budget, limits, load, memory, polling, runs, scale, streams
 
 CRITICAL = 1.2 + max(5.3, 0.8) + 3.1
 
@@ -64,6 +66,12 @@ def cpu_and_memory(stack: runs.Stack) -> None:
         "\n== CPU per email and peak memory over a batch, before/after, worker profile (tests/bench/budget.py) =="
     )
     print("\n".join(budget.report(stack.providers)))
+
+
+def scale_out(stack: runs.Stack) -> None:
+    # Issue 13: two workers (two Pis) on one Redis and one PostgreSQL, concurrency-bound.
+    print("\n== scale-out: one worker, then two with their own node names (tests/bench/scale.py) ==")
+    print("\n".join(scale.report(stack)))
 
 
 def provider_limits(stack: runs.Stack) -> None:
@@ -129,6 +137,7 @@ SECTIONS = {
     for section in (
         throughput,
         cpu_and_memory,
+        scale_out,
         provider_limits,
         single_email,
         memory_by_load,
