@@ -108,27 +108,32 @@ def replace_lost_tokens(*, session: Session) -> int:
     from celery_config import EMAIL_QUEUE
 
     settings = get_settings()
-    grace = utcnow() - timedelta(seconds=settings.reaper_interval_seconds)
+    now = utcnow()
+    grace = now - timedelta(seconds=settings.reaper_interval_seconds)
     # A row created moments ago with no enqueued_at is being enqueued by its request right now.
     owed = and_(
         QueueItem.status == QueueStatus.PENDING,
         or_(QueueItem.enqueued_at.is_not(None), QueueItem.created_at < grace),
     )
+    # A reserved message is a token only until its task claims a row, which it does as it starts.
+    # One delivered longer ago than STALE_AFTER_SECONDS is spent (its task runs with a row in
+    # processing) or dead (a killed worker held it: kombu gives it back only after the visibility
+    # timeout, half an hour later), so only recent deliveries and recent claims are compared.
+    recent = settings.stale_after_seconds
+    claimed_recently = and_(
+        QueueItem.status == QueueStatus.PROCESSING, QueueItem.started_at >= now - timedelta(seconds=recent)
+    )
     # Rows first, broker second: a token taken in between then shows as a surplus, not a deficit.
-    pending, processing = session.execute(
-        select(
-            func.count().filter(owed),
-            func.count().filter(QueueItem.status == QueueStatus.PROCESSING),
-        ).select_from(QueueItem)
+    pending, claimed = session.execute(
+        select(func.count().filter(owed), func.count().filter(claimed_recently)).select_from(QueueItem)
     ).one()
     session.commit()
     if not pending:
         return 0
-    held = broker.backlog(EMAIL_QUEUE)
+    held = broker.backlog(EMAIL_QUEUE, recent_seconds=recent)
     if held is None:
         return 0
-    # A running task's message stays reserved until its ack; those tokens are spent already.
-    tokens = held.ready + max(0, held.reserved - processing)
+    tokens = held.ready + max(0, held.reserved_recently - claimed)
     deficit = pending - tokens
     if deficit <= 0:
         return 0

@@ -49,6 +49,8 @@ class Row:
     error_type: str | None
     started_at: datetime | None
     completed_at: datetime | None
+    heartbeat_at: datetime | None = None
+    enqueued_at: datetime | None = None
 
 
 class Chaos:
@@ -90,6 +92,8 @@ class Chaos:
                     i.error_type,
                     i.started_at,
                     i.completed_at,
+                    i.heartbeat_at,
+                    i.enqueued_at,
                 )
                 for i in items
             ]
@@ -174,7 +178,25 @@ class Chaos:
             after_restart_seconds=after_restart,
             after_restart_deadline_seconds=2.0 * get_settings().stale_after_seconds,
             failure_reasons=reasons,
-            notes=[*self.notes, f"attempts per item: {dict(sorted(attempts.items()))}"],
+            notes=[
+                *self.notes,
+                f"attempts per item: {dict(sorted(attempts.items()))}",
+                *(self._unfinished(r) for r in rows if r.status not in TERMINAL),
+            ],
+        )
+
+    def _unfinished(self, row: Row) -> str:
+        """What an item left unfinished looked like, for the notes (times from the fault)."""
+
+        def since_fault(at: datetime | None) -> str:
+            if at is None or self.fault_at is None:
+                return "-"
+            return f"{(at - self.fault_at).total_seconds():+.1f} s"
+
+        return (
+            f"unfinished {str(row.id)[:8]}: {row.status.value}/{row.current_step}, attempts {row.attempts}, "
+            f"started {since_fault(row.started_at)}, heartbeat {since_fault(row.heartbeat_at)}, "
+            f"enqueued {since_fault(row.enqueued_at)} (from the fault)"
         )
 
     def _rows_with_retry(self) -> list[Row]:
