@@ -30,9 +30,12 @@ from services.limits.shared import Cooldown, Spacing
 
 # When a provider refuses without saying for how long (Exa sends no retry-after).
 DEFAULT_RETRY_AFTER = 1.0
-# Budgets run this much under the configured rate: our own scheduling jitter (a request sent a few
-# milliseconds late, the next one on time) must not put two requests closer than the account allows.
+# Budgets run this much under the configured rate: scheduling and network jitter (a request that
+# reaches the provider some milliseconds late, the next one on time) must not put two requests
+# closer than the account allows. A share of the spacing, and at least a fixed allowance: on a busy
+# machine the jitter is tens of milliseconds whatever the rate.
 BUDGET_MARGIN = 0.03
+JITTER_ALLOWANCE_SECONDS = 0.06
 MAX_IN_FLIGHT = 64
 
 
@@ -177,4 +180,4 @@ def gate_for(provider: str) -> ProviderGate:
 
 
 def _spacing(seconds: float) -> float:
-    return seconds * (1 + BUDGET_MARGIN)
+    return max(seconds * (1 + BUDGET_MARGIN), seconds + JITTER_ALLOWANCE_SECONDS)
