@@ -17,24 +17,13 @@ Environment: BENCH_EMAILS (60), BENCH_BASELINE_EMAILS (12), BENCH_LIMIT_EMAILS (
 
 from __future__ import annotations
 
-import contextlib
 import os
-import platform
 import statistics
 import time
 
-from tests.bench import budget, limits, load, memory, polling, runs, scale, streams
+from tests.bench import budget, limits, load, memory, polling, runs, scale, streams, versions
 
 CRITICAL = 1.2 + max(5.3, 0.8) + 3.1
-
-
-def machine() -> str:
-    cpu = "unknown cpu"
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
-        cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    python = platform.python_version()
-    return f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {python}"
 
 
 def throughput(stack: runs.Stack) -> None:
@@ -155,7 +144,7 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown bench sections {sorted(unknown)}; expected some of {list(SECTIONS)}")
     with runs.Stack() as stack:
-        print(f"machine: {machine()}")
+        print(f"machine: {versions.machine()}")
         print(f"stack: {stack.describe()}\n")
         for name in chosen:
             SECTIONS[name](stack)

@@ -124,16 +124,7 @@ def report() -> list[str]:
     return lines
 
 
-def main() -> None:
-    versions.start_run()
-    try:
-        print(f"machine: {versions.machine()}")
-        print("== resident memory, idle: API, worker (production command, default pool), Flower ==")
-        for line in report():
-            print(line)
-    finally:
-        versions.finish_run()
-
-
 if __name__ == "__main__":
-    main()
+    versions.standalone(
+        "resident memory, idle: API, worker (production command, default pool), Flower", report
+    )

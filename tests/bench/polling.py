@@ -402,17 +402,5 @@ def report() -> list[str]:
     return lines
 
 
-def main() -> None:
-    versions.start_run()
-    try:
-        print(f"machine: {versions.machine()}")
-        print("== polling: 100 clients, status + queue list every second, 10,000 pending ==")
-        print("\n".join(report()))
-    finally:
-        versions.finish_run()
-
-
 if __name__ == "__main__":
-    started = time.monotonic()
-    main()
-    print(f"\n(polling bench took {time.monotonic() - started:.0f} s)")
+    versions.standalone("polling: 100 clients, status + queue list every second, 10,000 pending", report)

@@ -231,17 +231,5 @@ def report() -> list[str]:
     return lines
 
 
-def main() -> None:
-    versions.start_run()
-    try:
-        print(f"machine: {versions.machine()}")
-        print(f"== {STREAMS} idle live streams ==")
-        print("\n".join(report()))
-    finally:
-        versions.finish_run()
-
-
 if __name__ == "__main__":
-    started = time.monotonic()
-    main()
-    print(f"\n(streams bench took {time.monotonic() - started:.0f} s)")
+    versions.standalone(f"{STREAMS} idle live streams", report)

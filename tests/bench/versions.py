@@ -16,7 +16,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,6 +151,19 @@ def finish_run() -> None:
     from tests import conftest as harness
 
     harness.pytest_sessionfinish(None, 0)
+
+
+def standalone(title: str, report: Callable[[], list[str]]) -> None:
+    """`python -m tests.bench.<section>`: one section's report in a run of its own, with its time."""
+    started = time.monotonic()
+    start_run()
+    try:
+        print(f"machine: {machine()}")
+        print(f"== {title} ==")
+        print("\n".join(report()))
+    finally:
+        finish_run()
+    print(f"\n(took {time.monotonic() - started:.0f} s)")
 
 
 def machine() -> str:
