@@ -32,8 +32,9 @@ from services.limits.shared import Cooldown, Spacing
 DEFAULT_RETRY_AFTER = 1.0
 # Budgets run this much under the configured rate: scheduling and network jitter (a request that
 # reaches the provider some milliseconds late, the next one on time) must not put two requests
-# closer than the account allows. A share of the spacing, and at least a fixed allowance: on a busy
-# machine the jitter is tens of milliseconds whatever the rate.
+# closer than the account allows. A share of the spacing, and between requests at least a fixed
+# allowance: on a busy machine the jitter is tens of milliseconds whatever the rate. Tokens get the
+# share only: the allowance is per request, and per token it would cap a budget at ~1000 tokens/min.
 BUDGET_MARGIN = 0.03
 JITTER_ALLOWANCE_SECONDS = 0.06
 MAX_IN_FLIGHT = 64
@@ -169,15 +170,18 @@ def gate_for(provider: str) -> ProviderGate:
     budgets: dict[str, Spacing] = {}
     if provider == "anthropic":
         if settings.anthropic_rpm:
-            budgets["requests"] = Spacing(f"{account}:requests", _spacing(60.0 / settings.anthropic_rpm))
+            budgets["requests"] = Spacing(
+                f"{account}:requests", request_spacing(60.0 / settings.anthropic_rpm)
+            )
         if settings.anthropic_input_tpm:
             budgets["input_tokens"] = Spacing(
-                f"{account}:input_tokens", _spacing(60.0 / settings.anthropic_input_tpm)
+                f"{account}:input_tokens", 60.0 / settings.anthropic_input_tpm * (1 + BUDGET_MARGIN)
             )
     elif provider == "exa" and settings.exa_rps:
-        budgets["requests"] = Spacing(f"{account}:requests", _spacing(1.0 / settings.exa_rps))
+        budgets["requests"] = Spacing(f"{account}:requests", request_spacing(1.0 / settings.exa_rps))
     return ProviderGate(account, budgets)
 
 
-def _spacing(seconds: float) -> float:
+def request_spacing(seconds: float) -> float:
+    """The time kept between two requests of a budget allowing one every `seconds`."""
     return max(seconds * (1 + BUDGET_MARGIN), seconds + JITTER_ALLOWANCE_SECONDS)

@@ -12,7 +12,13 @@ import pytest
 
 from config.settings import get_settings
 from services.limits import deadline
-from services.limits.gate import AdaptiveLimit, ProviderGate
+from services.limits.gate import (
+    JITTER_ALLOWANCE_SECONDS,
+    AdaptiveLimit,
+    ProviderGate,
+    gate_for,
+    request_spacing,
+)
 from services.limits.shared import Cooldown, ExclusiveSlot, SharedCache, Spacing
 from tests.conftest import TEST_REDIS_URL, free_port
 
@@ -203,3 +209,20 @@ def test_with_redis_down_the_process_keeps_the_limits_itself(monkeypatch: pytest
 
     first, second = asyncio.run(two())
     assert first == pytest.approx(0, abs=0.05) and second == pytest.approx(0.5, abs=0.05)
+
+
+def test_budgets_keep_a_jitter_allowance_between_requests_but_not_between_tokens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 60 ms per token would hold a 60,000 tokens/min account to ~1,000 tokens a minute.
+    settings = get_settings()
+    monkeypatch.setattr(settings, "anthropic_rpm", 50)
+    monkeypatch.setattr(settings, "anthropic_input_tpm", 60_000)
+    gate_for.cache_clear()
+    try:
+        budgets = gate_for("anthropic").budgets
+        assert 1.2 < budgets["requests"].seconds_per_unit <= 1.2 * 1.05
+        assert 0.001 < budgets["input_tokens"].seconds_per_unit <= 0.001 * 1.05
+        assert request_spacing(0.1) >= 0.1 + JITTER_ALLOWANCE_SECONDS
+    finally:
+        gate_for.cache_clear()
