@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
@@ -19,9 +19,10 @@ from models import QueueItem
 from pipeline.core import runner
 from pipeline.core.runner import PipelineError, run_pipeline
 from pipeline.metadata import build_email_metadata
-from pipeline.models import PipelineData, ProgressEvent
+from pipeline.models import PipelineData
 from services import async_runtime, heartbeats, queue
 from services.limits import deadline
+from services.progress import ProgressWriter
 
 log = logging.getLogger(__name__)
 
@@ -120,27 +121,18 @@ async def _run_within_limit(data: PipelineData, item_id: uuid.UUID) -> PipelineD
     threads pool (and only interrupt the waiting thread in prefork). Time queued for providers'
     rate limits does not count, up to RATE_LIMIT_WAIT_SECONDS (services/limits/deadline.py)."""
     settings = get_settings()
-    async with asyncio.timeout(settings.task_time_limit_seconds) as limit:
-        with deadline.pausable(limit, settings.rate_limit_wait_seconds):
-            return await run_pipeline(data, on_progress=lambda event: _publish(item_id, event))
-
-
-def _best_effort(write: Callable[..., None], item_id: uuid.UUID, **values: Any) -> None:
-    """Progress is advisory: a database blip must not kill a running pipeline."""
+    progress = ProgressWriter(item_id)
     try:
-        with session_scope() as session:
-            write(session=session, item_id=item_id, **values)
-    except SQLAlchemyError as exc:
-        log.warning("could not record progress for %s: %s", item_id, type(exc).__name__)
-
-
-async def _publish(item_id: uuid.UUID, event: ProgressEvent) -> None:
-    await async_runtime.in_thread(
-        "records",
-        _best_effort,
-        queue.record_progress,
-        item_id,
-        step=event.step,
-        step_status=event.status,
-        step_timings=dict(event.step_timings),
-    )
+        async with asyncio.timeout(settings.task_time_limit_seconds) as limit:
+            with deadline.pausable(limit, settings.rate_limit_wait_seconds):
+                result = await run_pipeline(data, on_progress=progress.report)
+    except Exception:
+        # The failed step stays on the row (the failure's write does not carry it).
+        await progress.close(write_pending=True)
+        raise
+    except BaseException:
+        await progress.close(write_pending=False)
+        raise
+    # The completion writes the final progress (every step's timing) in its own transaction.
+    await progress.close(write_pending=False)
+    return result

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
@@ -29,6 +29,7 @@ from services.users import count_generation, require_initialised
 log = logging.getLogger(__name__)
 
 GENERATE_TASK = "tasks.email_tasks.generate_email_task"
+ITEMS = cast(Table, QueueItem.__table__)
 
 
 @dataclass(frozen=True)
@@ -166,11 +167,13 @@ def record_progress(
     *, session: Session, item_id: uuid.UUID, step: str, step_status: str, step_timings: dict[str, float]
 ) -> None:
     """Publish progress for polling and live streams; doubles as the heartbeat."""
+    # On the table, not the entity: every step of every email comes here, and the ORM's bulk-update
+    # bookkeeping (nothing to synchronise: no row is loaded) cost more CPU than the statement.
     user_id = session.scalar(
-        update(QueueItem)
-        .where(QueueItem.id == item_id, QueueItem.status == QueueStatus.PROCESSING)
+        update(ITEMS)
+        .where(ITEMS.c.id == item_id, ITEMS.c.status == QueueStatus.PROCESSING)
         .values(current_step=step, step_status=step_status, step_timings=step_timings, heartbeat_at=utcnow())
-        .returning(QueueItem.user_id)
+        .returning(ITEMS.c.user_id)
     )
     session.commit()
     if user_id is not None:
