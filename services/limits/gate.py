@@ -50,8 +50,11 @@ class AdaptiveLimit:
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._decrease_after = 0.0
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> bool:
+        """Take a place; whether the call had to wait for one."""
+        waited = False
         while self.in_flight >= int(self.limit):
+            waited = True
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
             try:
@@ -60,6 +63,7 @@ class AdaptiveLimit:
                 self._wake()  # a place handed to a cancelled waiter goes to the next one
                 raise
         self.in_flight += 1
+        return waited
 
     def release(self, *, accepted: bool | None, refused_for: float | None = None) -> None:
         """`accepted`: the provider took the call (True), refused it (False), or neither (None)."""
@@ -128,13 +132,15 @@ class ProviderGate:
         limit = self.limit()
         with deadline.queued():
             await self._cooled_down()
-            await limit.acquire()
+            waited = await limit.acquire()
             try:
                 for key, budget in self.budgets.items():
                     wait = await budget.reserve(costs.get(key, 1.0))
                     if wait > 0:
+                        waited = True
                         await asyncio.sleep(wait)
-                await self._cooled_down()  # a refusal may have come in while this call waited
+                if waited:  # a refusal may have come in meanwhile (asking Redis again costs a round trip)
+                    await self._cooled_down()
             except BaseException:
                 limit.release(accepted=None)
                 raise

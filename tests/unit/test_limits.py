@@ -174,6 +174,52 @@ def test_a_refused_call_makes_every_caller_wait_as_told() -> None:
     assert asyncio.run(scenario()) >= 0.25
 
 
+class CountedCooldown(Cooldown):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.asked = 0
+
+    async def remaining(self) -> float:
+        self.asked += 1
+        return await super().remaining()
+
+
+def test_a_call_that_did_not_wait_asks_for_the_cooldown_once() -> None:
+    gate = ProviderGate(unique("once"))
+    gate.cooldown = cooldown = CountedCooldown(gate.name)
+
+    async def one_call() -> None:
+        async with gate.call() as call:
+            call.accept()
+
+    asyncio.run(one_call())
+    assert cooldown.asked == 1
+
+
+def test_a_call_that_waited_asks_again_and_sees_a_refusal_that_came_meanwhile() -> None:
+    gate = ProviderGate(unique("again"), budgets={"requests": Spacing(unique("again"), 0.2)})
+    gate.cooldown = cooldown = CountedCooldown(gate.name)
+
+    async def refused_while_waiting() -> float:
+        async with gate.call() as first:  # the budget's first reservation: no wait
+            first.accept()
+        asked_once = cooldown.asked
+
+        async def refuse_meanwhile() -> None:
+            await asyncio.sleep(0.05)
+            await gate.cooldown.extend(0.4)
+
+        started = time.monotonic()
+        refusal = asyncio.create_task(refuse_meanwhile())
+        async with gate.call() as second:  # waits 0.2 s in the budget, then for the cool-down
+            second.accept()
+        await refusal
+        assert asked_once == 1 and cooldown.asked >= 3
+        return time.monotonic() - started
+
+    assert asyncio.run(refused_while_waiting()) >= 0.4
+
+
 def test_waiting_at_the_gate_does_not_count_against_a_time_limit() -> None:
     gate = ProviderGate(unique("budget"), budgets={"requests": Spacing(unique("budget"), 0.3)})
 
