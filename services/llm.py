@@ -87,13 +87,15 @@ class AgentOutcome[OutputT]:
 
 def build_model(model_string: str) -> Model:
     """A pydantic-ai model for a model string, behind its provider's gate (services/limits/gate.py);
-    Anthropic uses the configured key and base URL."""
+    Anthropic uses the configured key and base URL, and rewrites each tool schema once
+    (services/anthropic_model.py)."""
     if model_string.startswith("anthropic:"):
-        from pydantic_ai.models.anthropic import AnthropicModel
+        from services.anthropic_model import AnthropicModelWithKeptSchemas
 
         settings = get_settings()
         provider = _anthropic_provider(settings.anthropic_api_key, settings.anthropic_base_url)
-        model: Model = AnthropicModel(model_string.removeprefix("anthropic:"), provider=provider)
+        name = model_string.removeprefix("anthropic:")
+        model: Model = AnthropicModelWithKeptSchemas(name, provider=provider)
     else:
         # Every other provider is configuration only: pydantic-ai reads its own environment variables.
         model = infer_model(model_string)
