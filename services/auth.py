@@ -30,6 +30,12 @@ KEY_TYPE_FOR_ALGORITHM = {"ES256": "EC", "RS256": "RSA"}
 MAX_TOKEN_LENGTH = 8192
 # Roles that are not a signed-in user: anonymous sessions and the server's own service key.
 REFUSED_ROLES = frozenset({"anon", "service_role"})
+# Verified tokens remembered per process: every open tab sends the same token every second or two,
+# and a signature check (~0.1 ms HS256, more for ES256/RS256) was a tenth of a poll's CPU.
+VERIFIED_TOKENS = 2048
+# A remembered token is checked in full again after this long, so a signing key the project
+# withdraws stops being honoured within a minute, not only when the tokens it signed expire.
+RECHECK_SECONDS = 60.0
 
 _REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
     (jwt.ExpiredSignatureError, "token expired"),
@@ -68,6 +74,13 @@ class TokenClaims:
     is_anonymous: bool
     session_id: str | None
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    claims: TokenClaims
+    expires_at: float  # exp + leeway: the last moment jwt.decode would still accept the token
+    recheck_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +167,24 @@ class JwksKeys:
 
 
 class TokenVerifier:
-    """Verifies Supabase access tokens against one settings object; safe to share between threads."""
+    """Verifies Supabase access tokens against one settings object; safe to share between threads.
 
-    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> None:
+    A token that passed is remembered (keyed by its exact text, so only that token, byte for byte,
+    gets its claims back) until it expires, and checked in full again every `RECHECK_SECONDS`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        remembered: int = VERIFIED_TOKENS,
+    ) -> None:
+        self._wall_clock = wall_clock
+        self._remembered = remembered
+        self._verified: dict[str, _Verified] = {}
+        self._verified_lock = threading.Lock()
         self._secret = settings.supabase_jwt_secret.encode() if settings.supabase_jwt_secret else None
         self._audience = settings.jwt_audience
         self._issuer = settings.jwt_issuer
@@ -180,6 +208,19 @@ class TokenVerifier:
         """
         if not token or len(token) > MAX_TOKEN_LENGTH:
             raise AuthError("token malformed")
+        now = self._wall_clock()
+        known = self._verified.get(token)
+        if known is not None:
+            if now >= known.expires_at:
+                self._verified.pop(token, None)
+                raise AuthError("token expired")
+            if now < known.recheck_at:
+                return known.claims
+        claims = self._check(token, allow_fetch=allow_fetch)
+        self._remember(token, claims, now)
+        return claims
+
+    def _check(self, token: str, *, allow_fetch: bool) -> TokenClaims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -202,6 +243,16 @@ class TokenVerifier:
             reason = next((text for kind, text in _REASONS if isinstance(exc, kind)), "token invalid")
             raise AuthError(reason) from None
         return _claims_from(payload)
+
+    def _remember(self, token: str, claims: TokenClaims, now: float) -> None:
+        expires_at = claims.expires_at.timestamp() + self._leeway
+        entry = _Verified(claims, expires_at=expires_at, recheck_at=now + RECHECK_SECONDS)
+        with self._verified_lock:
+            self._verified.pop(token, None)
+            while len(self._verified) >= self._remembered:
+                # The longest remembered goes first (dicts keep insertion order).
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = entry
 
     def _key_for(self, algorithm: object, kid: object, *, allow_fetch: bool) -> Any:
         if algorithm == "HS256":

@@ -15,6 +15,7 @@ import pytest
 
 from config.settings import DEV_JWT_SECRET, LOCAL_JWT_ISSUER, Settings, get_settings
 from services.auth import (
+    RECHECK_SECONDS,
     AuthError,
     AuthUnavailable,
     DevTokenRefused,
@@ -356,6 +357,102 @@ def test_concurrent_first_requests_share_one_fetch(
         thread.join()
     assert errors == []
     assert jwks_server.requests == 1
+
+
+# Remembered tokens
+
+
+class CountedDecode:
+    """jwt.decode, counted: how many tokens were checked in full."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        self._decode = jwt.decode
+        monkeypatch.setattr(jwt, "decode", self)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self._decode(*args, **kwargs)
+
+
+class WallClock(FakeClock):
+    def __init__(self) -> None:
+        self.now = time.time()
+
+
+def test_a_verified_token_is_not_checked_again_on_every_request(
+    verifier: TokenVerifier, jwks_settings: Settings, ec_key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decode = CountedDecode(monkeypatch)
+    token = ec_key.sign(supabase_claims(jwks_settings))
+    first = verifier.verify(token)
+    assert all(verifier.verify(token, allow_fetch=False) == first for _ in range(10))
+    assert decode.calls == 1
+
+
+def test_a_remembered_token_is_refused_once_it_expires(jwks_settings: Settings, ec_key: SigningKey) -> None:
+    wall = WallClock()
+    verifier = TokenVerifier(jwks_settings, wall_clock=wall)
+    exp = int(wall.now) + 5
+    token = ec_key.sign(supabase_claims(jwks_settings, exp=exp))
+    verifier.verify(token)
+    wall.now = exp + jwks_settings.jwt_leeway_seconds - 0.5
+    verifier.verify(token)
+    wall.now = exp + jwks_settings.jwt_leeway_seconds
+    assert _rejects(verifier, token) == "token expired"
+
+
+def test_a_remembered_token_is_checked_in_full_again_after_a_minute(
+    jwks_settings: Settings, ec_key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wall = WallClock()
+    verifier = TokenVerifier(jwks_settings, wall_clock=wall)
+    decode = CountedDecode(monkeypatch)
+    token = ec_key.sign(supabase_claims(jwks_settings))
+    verifier.verify(token)
+    wall.now += RECHECK_SECONDS - 1
+    verifier.verify(token)
+    assert decode.calls == 1
+    wall.now += 2
+    verifier.verify(token)
+    assert decode.calls == 2
+
+
+def test_a_withdrawn_signing_key_stops_a_remembered_token_within_a_minute(
+    jwks_settings: Settings, jwks_server: JwksServer, ec_key: SigningKey, rsa_key: SigningKey
+) -> None:
+    clock, wall = FakeClock(), WallClock()
+    settings = jwks_settings.model_copy(update={"jwks_cache_seconds": 30})
+    verifier = TokenVerifier(settings, clock=clock, wall_clock=wall)
+    token = ec_key.sign(supabase_claims(settings))
+    verifier.verify(token)
+    jwks_server.keys = [rsa_key]  # the project rotated the EC key out
+    clock.now += RECHECK_SECONDS + 1
+    wall.now += RECHECK_SECONDS + 1
+    assert _rejects(verifier, token) == "token signing key unknown"
+
+
+def test_each_remembered_token_answers_only_for_its_own_user(
+    verifier: TokenVerifier, jwks_settings: Settings, ec_key: SigningKey
+) -> None:
+    alice, bob = supabase_claims(jwks_settings), supabase_claims(jwks_settings)
+    tokens = {alice["sub"]: ec_key.sign(alice), bob["sub"]: ec_key.sign(bob)}
+    for _ in range(3):
+        for sub, token in tokens.items():
+            assert verifier.verify(token).user_id == uuid.UUID(sub)
+    # Bob's claims under Alice's remembered signature: a different text, checked in full.
+    header, _, signature = tokens[alice["sub"]].split(".")
+    forged = f"{header}.{tokens[bob['sub']].split('.')[1]}.{signature}"
+    assert _rejects(verifier, forged) == "token signature invalid"
+
+
+def test_remembered_tokens_are_bounded(jwks_settings: Settings) -> None:
+    verifier = TokenVerifier(jwks_settings, remembered=8)
+    tokens = [jwt.encode(supabase_claims(jwks_settings), JWKS_SECRET, algorithm="HS256") for _ in range(20)]
+    for token in tokens:
+        verifier.verify(token)
+    assert len(verifier._verified) == 8
+    assert set(verifier._verified) == set(tokens[-8:])
 
 
 # Process verifier and dev tokens
