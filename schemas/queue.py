@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 
 from pydantic import Field
 
-from schemas.common import RequestModel, ResponseModel, UTCDateTime
+from schemas.common import RequestModel, ResponseModel, UTCDateTime, to_utc_z
 from schemas.email import EmailTemplate, Recipient
 
 MAX_BATCH = 100
@@ -33,9 +34,24 @@ class QueueItemOut(ResponseModel):
     current_step: str | None
     created_at: UTCDateTime
 
-    @classmethod
-    def from_row(cls, item: object, position: int | None) -> QueueItemOut:
-        """A queue row and its place in line (null unless pending)."""
-        row = cls.model_validate(item)
-        row.position = position  # an assignment, not a copy: this runs for every item of every poll
-        return row
+
+def queue_entries(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """Queue rows (each with `QueueItemOut`'s fields as attributes) as `QueueItemOut` dumps them.
+
+    The list is polled every second by every open tab with up to 100+ items: validating a model
+    per row and serialising it cost ~4 times this; `pydantic_core.to_json` of these dicts gives the
+    same bytes as the models' `dump_json` (tests/unit/test_queue_entries.py).
+    """
+    return [
+        {
+            "id": row.id,
+            "recipient_name": row.recipient_name,
+            "status": row.status,
+            "position": row.position,
+            "email_id": row.email_id,
+            "error_message": row.error_message,
+            "current_step": row.current_step,
+            "created_at": to_utc_z(row.created_at),
+        }
+        for row in rows
+    ]

@@ -30,11 +30,12 @@ from functools import lru_cache
 from typing import Any
 
 import anyio
+from pydantic_core import to_jsonable_python
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import get_settings
-from database.engine import session_scope
-from schemas.queue import QueueItemOut
+from database.engine import read_connection
+from schemas.queue import queue_entries
 from services import changes, queue
 from services.errors import RateLimited
 from services.slots import Slots, UserAtCap
@@ -66,18 +67,14 @@ def task_snapshots(keys: list[TaskKey]) -> dict[TaskKey, dict[str, Any]]:
 
 def queue_snapshot(user_id: uuid.UUID) -> list[dict[str, Any]]:
     """The queue list body of one user (403 for a user who never initialised)."""
-    rows = queue.read_line(user_id=user_id)
-    return [QueueItemOut.from_row(item, position).model_dump(mode="json") for item, position in rows]
+    return to_jsonable_python(queue_entries(queue.read_line(user_id=user_id)))
 
 
 def queue_snapshots(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """The queue list body of each user, in one short session."""
-    with session_scope() as session:
-        lines = {user_id: queue.list_recent(session=session, user_id=user_id) for user_id in user_ids}
-    return {
-        user_id: [QueueItemOut.from_row(item, position).model_dump(mode="json") for item, position in rows]
-        for user_id, rows in lines.items()
-    }
+    with read_connection() as connection:
+        lines = {user_id: queue.list_recent(session=connection, user_id=user_id) for user_id in user_ids}
+    return {user_id: to_jsonable_python(queue_entries(rows)) for user_id, rows in lines.items()}
 
 
 @dataclass(eq=False)

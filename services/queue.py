@@ -15,11 +15,11 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, select, update
+from sqlalchemy import Connection, Row, Select, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from database.engine import session_scope
+from database.engine import read_connection
 from models import Email, QueueItem, QueueStatus, QueueTemplate, User
 from models.base import utcnow
 from services import changes, fair_queue
@@ -335,23 +335,35 @@ def requeue(*, session: Session, item_id: uuid.UUID, include_processing: bool = 
     return item
 
 
-def list_recent(
-    *, session: Session, user_id: uuid.UUID, hours: int = 24
-) -> list[tuple[QueueItem, int | None]]:
-    """The caller's visible items of the last `hours`, oldest first, with their place in line."""
+def list_recent(*, session: Session | Connection, user_id: uuid.UUID, hours: int = 24) -> list[Row[Any]]:
+    """The caller's visible items of the last `hours`, oldest first: rows of `LISTED` and `position`,
+    their place in line (null unless pending)."""
     # One statement, so statuses and positions come from the same snapshot: a worker claiming an
     # item between two queries would otherwise show a pending item without a place in line.
-    statement = _recent_items(session.get_bind().dialect.name)
+    bind = session.get_bind() if isinstance(session, Session) else session
+    statement = _recent_items(bind.dialect.name)
     since = utcnow() - timedelta(hours=hours)
-    rows = session.execute(statement, {"user_id": user_id, "since": since}).all()
-    return [(item, position) for item, position in rows]
+    return list(session.execute(statement, {"user_id": user_id, "since": since}).all())
+
+
+# What the list shows: loading whole ORM rows (templates, timestamps) for up to 100+ items per
+# poll was most of the list's Python time.
+LISTED = (
+    QueueItem.id,
+    QueueItem.recipient_name,
+    QueueItem.status,
+    QueueItem.email_id,
+    QueueItem.error_message,
+    QueueItem.current_step,
+    QueueItem.created_at,
+)
 
 
 @lru_cache
-def _recent_items(dialect: str) -> Select[tuple[QueueItem, int]]:
+def _recent_items(dialect: str) -> Select[tuple[Any, ...]]:
     line = fair_queue.positions(dialect).subquery()
     return (
-        select(QueueItem, line.c.position)
+        select(*LISTED, line.c.position)
         .outerjoin(line, line.c.id == QueueItem.id)
         .where(
             QueueItem.user_id == bindparam("user_id"),
@@ -362,10 +374,10 @@ def _recent_items(dialect: str) -> Select[tuple[QueueItem, int]]:
     )
 
 
-def read_line(*, user_id: uuid.UUID) -> list[tuple[QueueItem, int | None]]:
-    """GET /api/queue/ in one short session (the other hot polling path)."""
-    with session_scope() as session:
-        rows = list_recent(session=session, user_id=user_id)
+def read_line(*, user_id: uuid.UUID) -> list[Row[Any]]:
+    """GET /api/queue/ on one pooled connection, one statement (the other hot polling path)."""
+    with read_connection() as connection:
+        rows = list_recent(session=connection, user_id=user_id)
         if not rows:
-            require_initialised(session=session, user_id=user_id)
+            require_initialised(session=connection, user_id=user_id)
         return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,9 +44,9 @@ def count_generation(*, session: Session, user_id: uuid.UUID) -> None:
     session.execute(update(User).where(User.id == user_id).values(generation_count=User.generation_count + 1))
 
 
-def require_initialised(*, session: Session, user_id: uuid.UUID) -> None:
+def require_initialised(*, session: Session | Connection, user_id: uuid.UUID) -> None:
     """403 unless the caller has called POST /api/user/init."""
-    if session.get(User, user_id) is None:
+    if session.scalar(select(User.id).where(User.id == user_id)) is None:
         raise NotInitialised()
 
 

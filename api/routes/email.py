@@ -17,6 +17,7 @@ from api.dependencies import (
     PageDep,
     SessionDep,
     event_stream,
+    run_read,
 )
 from models import Email
 from schemas.email import EmailOut, EmailUpdate, GenerateRequest, TaskAccepted, TaskStatus
@@ -55,7 +56,7 @@ def generate_email(
 async def read_status(claims: ClaimsDep, task_id: uuid.UUID) -> TaskStatus:
     """The task's state, read from its queue item (correct for as long as the item exists)."""
     # Polled every second or two by every open tab: one thread hop and one query.
-    return await run_in_threadpool(read_task_status, user_id=claims.user_id, item_id=task_id)
+    return await run_read(read_task_status, user_id=claims.user_id, item_id=task_id)
 
 
 @router.get(

@@ -95,6 +95,6 @@ def test_the_queue_list_shows_the_line_positions(empty_db: Session) -> None:
         users = random_queue(empty_db, rng)
         line = {item_id: position for item_id, _, position in whole_line(empty_db)}
         for user_id in users:
-            for item, position in queue.list_recent(session=empty_db, user_id=user_id):
-                assert position == line.get(item.id)
-                assert (position is not None) == (item.status == QueueStatus.PENDING)
+            for row in queue.list_recent(session=empty_db, user_id=user_id):
+                assert row.position == line.get(row.id)
+                assert (row.position is not None) == (row.status == QueueStatus.PENDING)

@@ -25,9 +25,8 @@ def submit(session: Session, user: User, count: int, prefix: str) -> list[uuid.U
 
 
 def positions(session: Session, user: User) -> dict[uuid.UUID, int]:
-    return {
-        item.id: pos for item, pos in queue.list_recent(session=session, user_id=user.id) if pos is not None
-    }
+    rows = queue.list_recent(session=session, user_id=user.id)
+    return {row.id: row.position for row in rows if row.position is not None}
 
 
 def claim_names(session: Session, count: int) -> list[str]:
