@@ -368,7 +368,7 @@ def _recent_items(dialect: str) -> Select[tuple[Any, ...]]:
         .where(
             QueueItem.user_id == bindparam("user_id"),
             QueueItem.created_at >= bindparam("since"),
-            QueueItem.status != QueueStatus.CANCELLED,
+            QueueItem.status != fair_queue.constant(QueueStatus.CANCELLED),
         )
         .order_by(QueueItem.created_at, QueueItem.batch_index, QueueItem.id)
     )
