@@ -336,8 +336,8 @@ def requeue(*, session: Session, item_id: uuid.UUID, include_processing: bool = 
 
 
 def list_recent(*, session: Session | Connection, user_id: uuid.UUID, hours: int = 24) -> list[Row[Any]]:
-    """The caller's visible items of the last `hours`, oldest first: rows of `LISTED` and `position`,
-    their place in line (null unless pending)."""
+    """The caller's visible items of the last `hours`, oldest first: rows of `QueueItemOut`'s fields
+    in its order, `position` being the item's place in line (null unless pending)."""
     # One statement, so statuses and positions come from the same snapshot: a worker claiming an
     # item between two queries would otherwise show a pending item without a place in line.
     bind = session.get_bind() if isinstance(session, Session) else session
@@ -346,24 +346,22 @@ def list_recent(*, session: Session | Connection, user_id: uuid.UUID, hours: int
     return list(session.execute(statement, {"user_id": user_id, "since": since}).all())
 
 
-# What the list shows: loading whole ORM rows (templates, timestamps) for up to 100+ items per
-# poll was most of the list's Python time.
-LISTED = (
-    QueueItem.id,
-    QueueItem.recipient_name,
-    QueueItem.status,
-    QueueItem.email_id,
-    QueueItem.error_message,
-    QueueItem.current_step,
-    QueueItem.created_at,
-)
-
-
 @lru_cache
 def _recent_items(dialect: str) -> Select[tuple[Any, ...]]:
+    # Only what the list shows: loading whole ORM rows (templates, timestamps) for 100+ items per
+    # poll was most of the list's Python time.
     line = fair_queue.positions(dialect).subquery()
     return (
-        select(*LISTED, line.c.position)
+        select(
+            QueueItem.id,
+            QueueItem.recipient_name,
+            QueueItem.status,
+            line.c.position,
+            QueueItem.email_id,
+            QueueItem.error_message,
+            QueueItem.current_step,
+            QueueItem.created_at,
+        )
         .outerjoin(line, line.c.id == QueueItem.id)
         .where(
             QueueItem.user_id == bindparam("user_id"),
