@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_valida
 
 
 def to_utc_z(value: datetime) -> str:
-    # SQLite hands back naive datetimes; everything Scribe stores is UTC.
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # SQLite hands back naive datetimes; everything Scribe stores is UTC. PostgreSQL's are already
+    # UTC (a zero offset) and need no conversion: this runs for every item of every queue poll.
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 UTCDateTime = Annotated[datetime, PlainSerializer(to_utc_z, return_type=str, when_used="json")]
