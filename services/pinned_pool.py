@@ -2,8 +2,9 @@
 
 Building an HTTP client per fetch cost ~15 ms of CPU here (its TLS context loads the CA bundle),
 several times that on a Pi and under load, on the event loop every pipeline (and in the API, every
-request) shares; and no connection was ever reused. Here the TLS context is built once per loop and
-connections are kept alive between fetches.
+request) shares; and no connection was ever reused. Here the TLS context is built once per process,
+in a thread (with httpcore's import: together 40-90 ms here, which stalled the API's loop at its
+first resume download), and connections are kept alive between fetches.
 
 A pooled connection is reused only for the endpoint it was opened for: the same scheme, host name,
 checked address and port. A connection opened to address X for name A (and, over TLS, verified as
@@ -15,6 +16,7 @@ not through a client: no cookie jar, no environment proxies, no automatic redire
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import weakref
 from collections import OrderedDict
@@ -22,6 +24,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
+
+from services import async_runtime
 
 # Endpoints (host name, address, port) kept per loop; idle ones beyond this are closed, oldest first.
 MAX_ENDPOINTS = 64
@@ -99,10 +103,18 @@ class _Released(httpx.AsyncByteStream):
 _pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PinnedPool] = weakref.WeakKeyDictionary()
 
 
-def pinned_pool() -> PinnedPool:
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    import httpcore  # noqa: F401  (the transports import it on first use: here, off the loop)
+
+    return httpx.create_ssl_context()
+
+
+async def pinned_pool() -> PinnedPool:
     """The running event loop's pool (connections belong to the loop that opened them)."""
     loop = asyncio.get_running_loop()
     pool = _pools.get(loop)
     if pool is None:
-        pool = _pools[loop] = PinnedPool()
+        tls = await async_runtime.in_thread("io", _tls_context)
+        pool = _pools.setdefault(loop, PinnedPool(tls=tls))
     return pool

@@ -231,7 +231,7 @@ class SafeFetcher:
         # The loop's pooled connections, reused only for the same host name and checked address.
         # No cookie jar and no environment proxies: a proxy would resolve the name again, undoing
         # the pin.
-        pool = pinned_pool()
+        pool = await pinned_pool()
         for _hop in range(MAX_REDIRECTS + 1):
             request = self._pinned_request(target, timeout, accept)
             response = await pool.send(request, host=target.host)
