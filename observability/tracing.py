@@ -19,6 +19,7 @@ from config.settings import get_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from logfire.types import ExceptionCallbackHelper
 
 _lock = threading.Lock()
 _configured = False
@@ -53,6 +54,7 @@ def configure(service: str) -> bool:
             scrubbing=logfire.ScrubbingOptions(extra_patterns=SCRUB_PATTERNS),
             inspect_arguments=False,
             sampling=logfire.SamplingOptions(head=SkipPolling()),
+            advanced=logfire.AdvancedOptions(exception_callback=_answered_errors_unrecorded),
         )
         logfire.instrument_httpx(capture_headers=False)
         logfire.instrument_sqlalchemy(engine=get_engine())
@@ -61,6 +63,17 @@ def configure(service: str) -> bool:
     if "pydantic_ai" in sys.modules:  # agents were built before tracing was configured
         instrument_agents()
     return True
+
+
+def _answered_errors_unrecorded(helper: ExceptionCallbackHelper) -> None:
+    """Scribe's own errors are answers (a 4xx, a 503 with Retry-After), not failures: the request's span
+    keeps its status, but the exception is not recorded. Recording one formats its traceback (source
+    lines read and parsed, ~1 ms on the event loop), which made a burst of refused requests stall
+    every other request; unexpected exceptions are still recorded in full."""
+    from services.errors import ScribeError
+
+    if isinstance(helper.exception, ScribeError):
+        helper.no_record_exception()
 
 
 def _keep_logfire_out() -> None:
