@@ -3,8 +3,9 @@
 A sync route that waited on a coroutine needing a second thread deadlocked the whole API once 40
 such requests were in flight (anyio's 40 threadpool tokens): /health and every other request hung
 for good. Real uvicorn processes: one with the default caps on templates being written (the
-configuration that keeps /health fast), one with the caps raised so all 60 are in flight at once
-(nothing may deadlock even then).
+configuration that keeps /health fast: its p99 stays under 100 ms, issue 11), one with the caps
+raised so all 60 are in flight at once (nothing may deadlock even then). /health is polled from a
+process of its own, as a monitor polls it (tests/fixtures/health_probe.py).
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ import pytest
 from tests.fetch.pdfs import RESUME_LINES, text_pdf
 from tests.fetch.servers import TestServer, running
 from tests.fetch.storage import PREFIX
-from tests.fixtures.latency import summary
+from tests.fixtures.health_probe import health_probe, probes
+from tests.fixtures.latency import percentile, summary
 from tests.security.live import api_process, emulator_process, new_user
 
 REQUESTS = 60
 PER_USER = 5  # TEMPLATE_GENERATION_LIMIT's default: 12 users send 5 each
 SLOW_PDF_SECONDS = 5.0
-HEALTH_EVERY_SECONDS = 0.01
+HEALTH_P99_SECONDS = 0.1  # issue 11, with the default caps
+IDLE_SECONDS = 1.0
 GIVE_UP_SECONDS = 90.0  # a deadlocked API never answers: stop waiting and report
 PDF = text_pdf(RESUME_LINES)
 
@@ -79,22 +82,6 @@ def api_without_caps(slow_storage: TestServer, emulator_url: str, tmp_path: Path
         yield base
 
 
-async def probe_health(client: httpx.AsyncClient, until: asyncio.Event) -> tuple[list[float], int]:
-    """/health every 10 ms until `until` is set: latencies of the answers, and how many never came."""
-    latencies: list[float] = []
-    failed = 0
-    while not until.is_set():
-        started = time.perf_counter()
-        try:
-            response = await client.get("/health", timeout=5)
-            response.raise_for_status()
-            latencies.append(time.perf_counter() - started)
-        except httpx.HTTPError:
-            failed += 1
-        await asyncio.sleep(HEALTH_EVERY_SECONDS)
-    return latencies, failed
-
-
 @dataclass
 class Burst:
     health_idle: list[float]
@@ -103,7 +90,7 @@ class Burst:
     outcomes: list[httpx.Response | str]
 
 
-def burst(api: str, storage: TestServer) -> Burst:
+def burst(api: str, storage: TestServer, probed: Path) -> Burst:
     """12 users send 5 template requests each, all at once, while /health is probed."""
     users = [new_user(api)[1] for _ in range(REQUESTS // PER_USER)]
     body = {
@@ -111,15 +98,9 @@ def burst(api: str, storage: TestServer) -> Burst:
         "user_instructions": "Short, please.",
     }
 
-    async def scenario() -> Burst:
+    async def requests() -> list[httpx.Response | str]:
         limits = httpx.Limits(max_connections=REQUESTS + 10)
-        async with (
-            httpx.AsyncClient(base_url=api, limits=limits) as client,
-            httpx.AsyncClient(base_url=api) as prober,
-        ):
-            idle = asyncio.Event()
-            asyncio.get_running_loop().call_later(1.0, idle.set)
-            baseline, _ = await probe_health(prober, idle)
+        async with httpx.AsyncClient(base_url=api, limits=limits) as client:
 
             async def create(headers: dict[str, str]) -> httpx.Response | str:
                 try:
@@ -127,18 +108,27 @@ def burst(api: str, storage: TestServer) -> Burst:
                 except httpx.HTTPError as exc:
                     return type(exc).__name__
 
-            done = asyncio.Event()
-            probe = asyncio.create_task(probe_health(prober, done))
-            requests = [asyncio.create_task(create(headers)) for headers in users for _ in range(PER_USER)]
-            finished, unfinished = await asyncio.wait(requests, timeout=GIVE_UP_SECONDS)
-            done.set()
+            sent = [asyncio.create_task(create(headers)) for headers in users for _ in range(PER_USER)]
+            finished, unfinished = await asyncio.wait(sent, timeout=GIVE_UP_SECONDS)
             for request in unfinished:
                 request.cancel()
-            during, unanswered = await probe
-            outcomes = [r.result() for r in finished] + ["unfinished"] * len(unfinished)
-            return Burst(baseline, during, unanswered, outcomes)
+            return [r.result() for r in finished] + ["unfinished"] * len(unfinished)
 
-    result = asyncio.run(scenario())
+    with health_probe(api, probed):
+        idle_from = time.monotonic()
+        time.sleep(IDLE_SECONDS)
+        burst_from = time.monotonic()
+        outcomes = asyncio.run(requests())
+        burst_until = time.monotonic()
+    answers = probes(probed)
+    idle = [latency for started, latency in answers if idle_from <= started < burst_from]
+    during = [latency for started, latency in answers if burst_from <= started < burst_until]
+    result = Burst(
+        health_idle=[latency for latency in idle if latency is not None],
+        health_during=[latency for latency in during if latency is not None],
+        health_unanswered=during.count(None),
+        outcomes=outcomes,
+    )
     print(f"\n/health idle: {summary(result.health_idle)}")
     if result.health_during:
         print(
@@ -151,11 +141,13 @@ def burst(api: str, storage: TestServer) -> Burst:
     return result
 
 
-def test_60_slow_template_requests_leave_health_fast(api: str, slow_storage: TestServer) -> None:
-    result = burst(api, slow_storage)
-    # A starved threadpool shows as /health answers in seconds or never; its p50/p99 against the
-    # same run's idle figures are printed (timing itself is not asserted: the machine is shared).
+def test_60_slow_template_requests_leave_health_fast(
+    api: str, slow_storage: TestServer, tmp_path: Path
+) -> None:
+    result = burst(api, slow_storage, tmp_path / "health.txt")
+    # A starved threadpool shows as /health answers in seconds or never; a busy event loop as a slow p99.
     assert result.health_unanswered == 0, "/health got no answer within 5 s"
+    assert percentile(result.health_during, 0.99) < HEALTH_P99_SECONDS, summary(result.health_during)
     written = [o for o in result.outcomes if isinstance(o, httpx.Response) and o.status_code == 201]
     refused = [o for o in result.outcomes if isinstance(o, httpx.Response) and o.status_code in (429, 503)]
     # Every request was answered: written within the caps, or refused at once with a time to retry.
@@ -165,9 +157,9 @@ def test_60_slow_template_requests_leave_health_fast(api: str, slow_storage: Tes
 
 
 def test_60_template_requests_in_flight_at_once_never_deadlock(
-    api_without_caps: str, slow_storage: TestServer
+    api_without_caps: str, slow_storage: TestServer, tmp_path: Path
 ) -> None:
-    result = burst(api_without_caps, slow_storage)
+    result = burst(api_without_caps, slow_storage, tmp_path / "health.txt")
     assert result.health_unanswered == 0, "/health got no answer within 5 s"
     statuses = [o.status_code if isinstance(o, httpx.Response) else o for o in result.outcomes]
     assert statuses == [201] * REQUESTS, statuses
