@@ -12,10 +12,13 @@ NO_PYTHON_313 := make: Scribe needs Python 3.13 and none was found on PATH \
 
 .PHONY: install run test lint format migrate worker api flower emulator bench chaos clean
 
+# Compiled bytecode, as deploy.sh installs it: where .pyc files cannot be written (PYTHONDONTWRITEBYTECODE,
+# read-only trees) every process a test starts compiled each module it imported, and a compile holds
+# the GIL (up to 155 ms at a time for the API's first template: /health waited behind it).
 install: $(UV) ## create .venv and install locked dependencies (bootstraps uv)
 	@$(UV) --version >/dev/null
 	@$(UV) python find >/dev/null 2>&1 || { echo "$(NO_PYTHON_313)" >&2; exit 1; }
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 
 $(UV_BOOTSTRAP)/bin/uv:
 	@echo "uv not found on PATH: installing it into $(UV_BOOTSTRAP)/ (the system Python is left untouched)"

@@ -165,7 +165,7 @@ def test_uv_on_path_is_used_and_nothing_is_bootstrapped(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert not (project / ".uv-bootstrap").exists()
-    assert calls.read_text().splitlines()[-1] == "sync --frozen --quiet"
+    assert calls.read_text().splitlines()[-1] == "sync --frozen --quiet --compile-bytecode"
     assert _python_of(project / ".venv").startswith("Python 3.13")
 
 
