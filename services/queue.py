@@ -15,7 +15,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Select, Table, bindparam, select, update
+from sqlalchemy import Connection, Row, ScalarSelect, Select, Table, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
@@ -128,39 +128,56 @@ def get_item(*, session: Session, user_id: uuid.UUID, item_id: uuid.UUID) -> Que
 def claim_next(*, session: Session, task_id: str | None) -> QueueItem | None:
     """Move the item at the head of the fair line to processing; None when nothing is pending.
 
-    Candidates are read without locks and taken with a conditional UPDATE, so two workers
-    racing for the same head simply fall through to the next candidate.
+    Candidates are read without locks; one conditional UPDATE then takes the first of them that is
+    still pending, skipping rows another worker is taking at that moment (FOR UPDATE SKIP LOCKED):
+    workers that read the same candidates take one each, in line order, instead of each trying the
+    head and falling through one UPDATE and one commit per row already taken (16 threads started
+    at once on a batch made ~3.5 UPDATEs per claim).
     """
     for _ in range(5):
         candidates = fair_queue.next_candidates(session)
         if not candidates:
             return None
-        for item_id in candidates:
-            now = utcnow()
-            # The claimed row comes back from the UPDATE itself and stays loaded after the commit
-            # (expire_on_commit=False): reading it again would open a transaction that lasts as
-            # long as the pipeline.
-            claimed = session.scalars(
-                update(QueueItem)
-                .where(QueueItem.id == item_id, QueueItem.status == QueueStatus.PENDING)
-                .values(
-                    status=QueueStatus.PROCESSING,
-                    attempts=QueueItem.attempts + 1,
-                    started_at=now,
-                    heartbeat_at=now,
-                    celery_task_id=task_id,
-                    current_step=None,
-                    step_status=None,
-                    error_message=None,
-                )
-                .returning(QueueItem),
-                execution_options={"populate_existing": True},
-            ).one_or_none()
-            session.commit()
-            if claimed is not None:
-                changes.announce(claimed.user_id, [claimed.id], line_moved=True)
-                return claimed
+        now = utcnow()
+        # The claimed row comes back from the UPDATE itself and stays loaded after the commit
+        # (expire_on_commit=False): reading it again would open a transaction that lasts as
+        # long as the pipeline.
+        claimed = session.scalars(
+            update(QueueItem)
+            .where(QueueItem.id == _first_pending(candidates), QueueItem.status == QueueStatus.PENDING)
+            .values(
+                status=QueueStatus.PROCESSING,
+                attempts=QueueItem.attempts + 1,
+                started_at=now,
+                heartbeat_at=now,
+                celery_task_id=task_id,
+                current_step=None,
+                step_status=None,
+                error_message=None,
+            )
+            .returning(QueueItem),
+            execution_options={"populate_existing": True},
+        ).one_or_none()
+        session.commit()
+        if claimed is not None:
+            changes.announce(claimed.user_id, [claimed.id], line_moved=True)
+            return claimed
     return None
+
+
+def _first_pending(candidates: Sequence[uuid.UUID]) -> ScalarSelect[uuid.UUID]:
+    """The first of `candidates` (in their order) that is pending and not being taken by another
+    worker. SQLite has no row locks (its writers take turns) and leaves FOR UPDATE out."""
+    candidate = ITEMS.alias("candidate")
+    order = case({item_id: rank for rank, item_id in enumerate(candidates)}, value=candidate.c.id)
+    return (
+        select(candidate.c.id)
+        .where(candidate.c.id.in_(candidates), candidate.c.status == QueueStatus.PENDING)
+        .order_by(order)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
 
 
 def record_progress(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
 
 from models import QueueItem, QueueStatus, User
 from services import queue
@@ -88,3 +92,39 @@ def test_a_cancel_wins_over_a_late_worker(empty_db: Session) -> None:
     assert queue.claim_next(session=empty_db, task_id="late") is None
     item = empty_db.get(QueueItem, item_id, populate_existing=True)
     assert item is not None and item.status == QueueStatus.CANCELLED
+
+
+def test_workers_claiming_at_once_take_one_item_each_in_line_order_with_one_update_each(
+    empty_db: Session,
+) -> None:
+    alice, bob = add_user(empty_db, "alice"), add_user(empty_db, "bob")
+    submit(empty_db, alice, 12, "A")
+    submit(empty_db, bob, 4, "B")
+    line = positions(empty_db, alice) | positions(empty_db, bob)
+    first_eight = set(sorted(line, key=lambda item_id: line[item_id])[:8])
+    engine = empty_db.get_bind()
+    updates: list[str] = []
+
+    def count_claims(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("UPDATE queue_items"):
+            updates.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count_claims)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    start = threading.Barrier(8)
+
+    def worker(_: int) -> uuid.UUID:
+        with sessions() as session:
+            start.wait()
+            item = queue.claim_next(session=session, task_id=str(uuid.uuid4()))
+            assert item is not None
+            return item.id
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            claimed = list(pool.map(worker, range(8)))
+    finally:
+        event.remove(engine, "before_cursor_execute", count_claims)
+
+    assert set(claimed) == first_eight
+    assert len(updates) == 8
