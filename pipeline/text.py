@@ -14,7 +14,17 @@ _STOPWORD_TEXT = (
     "with your you i my we our via using based towards toward new study work research"
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_FOLDS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
+# Letters that casefold() and NFKD leave as they are, and their ASCII spelling.
+_FOLD_PAIRS = (
+    ("ø", "o"),
+    ("æ", "ae"),
+    ("œ", "oe"),
+    ("ß", "ss"),
+    ("ł", "l"),
+    ("đ", "d"),
+    ("ð", "d"),
+    ("þ", "th"),
+)
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -22,7 +32,13 @@ def fold(text: str) -> str:
     """Case-folded, without diacritics: 'Núñez' -> 'nunez'."""
     if text.isascii():  # most text, and an email folds ~600 strings: nothing to decompose
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLDS))
+    folded = text.casefold()
+    # Not str.translate(): with a mapping it goes character by character through Python objects
+    # (~0.4 ms for a page of accented text); a substring search per letter costs microseconds.
+    for letter, replacement in _FOLD_PAIRS:
+        if letter in folded:
+            folded = folded.replace(letter, replacement)
+    decomposed = unicodedata.normalize("NFKD", folded)
     if decomposed.isascii():
         return decomposed
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
