@@ -15,8 +15,9 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, ScalarSelect, Select, Table, bindparam, case, select, update
+from sqlalchemy import Connection, Row, Select, Table, bindparam, case, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from config.settings import get_settings
 from database.engine import read_connection
@@ -138,24 +139,13 @@ def claim_next(*, session: Session, task_id: str | None) -> QueueItem | None:
         candidates = fair_queue.next_candidates(session)
         if not candidates:
             return None
-        now = utcnow()
+        ranked = {f"candidate_{rank}": item_id for rank, item_id in enumerate(candidates)}
         # The claimed row comes back from the UPDATE itself and stays loaded after the commit
         # (expire_on_commit=False): reading it again would open a transaction that lasts as
         # long as the pipeline.
         claimed = session.scalars(
-            update(QueueItem)
-            .where(QueueItem.id == _first_pending(candidates), QueueItem.status == QueueStatus.PENDING)
-            .values(
-                status=QueueStatus.PROCESSING,
-                attempts=QueueItem.attempts + 1,
-                started_at=now,
-                heartbeat_at=now,
-                celery_task_id=task_id,
-                current_step=None,
-                step_status=None,
-                error_message=None,
-            )
-            .returning(QueueItem),
+            _claim(len(candidates)),
+            {"now": utcnow(), "task_id": task_id, **ranked},
             execution_options={"populate_existing": True},
         ).one_or_none()
         session.commit()
@@ -165,18 +155,37 @@ def claim_next(*, session: Session, task_id: str | None) -> QueueItem | None:
     return None
 
 
-def _first_pending(candidates: Sequence[uuid.UUID]) -> ScalarSelect[uuid.UUID]:
-    """The first of `candidates` (in their order) that is pending and not being taken by another
-    worker. SQLite has no row locks (its writers take turns) and leaves FOR UPDATE out."""
+@lru_cache
+def _claim(count: int) -> ReturningUpdate[tuple[QueueItem]]:
+    """The claim of the first of `count` candidates (bound as candidate_0, candidate_1, ... in line
+    order) that is still pending and that no other worker is taking. Built once per count: building
+    it cost more CPU than running it. SQLite has no row locks (its writers take turns) and leaves
+    FOR UPDATE out."""
     candidate = ITEMS.alias("candidate")
-    order = case({item_id: rank for rank, item_id in enumerate(candidates)}, value=candidate.c.id)
-    return (
+    ranked = [bindparam(f"candidate_{rank}", type_=candidate.c.id.type) for rank in range(count)]
+    first = (
         select(candidate.c.id)
-        .where(candidate.c.id.in_(candidates), candidate.c.status == QueueStatus.PENDING)
-        .order_by(order)
+        .where(candidate.c.id.in_(ranked), candidate.c.status == QueueStatus.PENDING)
+        .order_by(case(*((candidate.c.id == item, rank) for rank, item in enumerate(ranked))))
         .limit(1)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
+    )
+    now = bindparam("now", type_=ITEMS.c.started_at.type)
+    return (
+        update(QueueItem)
+        .where(QueueItem.id == first, QueueItem.status == QueueStatus.PENDING)
+        .values(
+            status=QueueStatus.PROCESSING,
+            attempts=QueueItem.attempts + 1,
+            started_at=now,
+            heartbeat_at=now,
+            celery_task_id=bindparam("task_id", type_=ITEMS.c.celery_task_id.type),
+            current_step=None,
+            step_status=None,
+            error_message=None,
+        )
+        .returning(QueueItem)
     )
 
 
