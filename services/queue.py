@@ -193,14 +193,8 @@ def record_progress(
     *, session: Session, item_id: uuid.UUID, step: str, step_status: str, step_timings: dict[str, float]
 ) -> None:
     """Publish progress for polling and live streams; doubles as the heartbeat."""
-    # On the table, not the entity: every step of every email comes here, and the ORM's bulk-update
-    # bookkeeping (nothing to synchronise: no row is loaded) cost more CPU than the statement.
-    user_id = session.scalar(
-        update(ITEMS)
-        .where(ITEMS.c.id == item_id, ITEMS.c.status == QueueStatus.PROCESSING)
-        .values(current_step=step, step_status=step_status, step_timings=step_timings, heartbeat_at=utcnow())
-        .returning(ITEMS.c.user_id)
-    )
+    values = {"current_step": step, "step_status": step_status, "step_timings": step_timings}
+    user_id = session.scalar(_PROGRESS, {"item_id": item_id, **values, "heartbeat_at": utcnow()})
     session.commit()
     if user_id is not None:
         changes.announce(user_id, [item_id])
@@ -290,17 +284,30 @@ def fail(
 def _finish(session: Session, item: QueueItem, **values: Any) -> bool:
     """Move the row to a terminal state only if this claim still owns it: not cancelled, not
     requeued by the reaper, not claimed again by a newer delivery."""
-    owned = session.execute(
-        update(QueueItem)
-        .where(
-            QueueItem.id == item.id,
-            QueueItem.status == QueueStatus.PROCESSING,
-            QueueItem.celery_task_id == item.celery_task_id,
-        )
-        .values(**values)
-        .returning(QueueItem.id)
-    ).scalar_one_or_none()
-    return owned is not None
+    claim = {"item_id": item.id, "claimed_by": item.celery_task_id}
+    return session.execute(_FINISH, {**claim, **values}).scalar_one_or_none() is not None
+
+
+# The worker's writes for every email, built once (building a statement cost more CPU than running
+# it) and on the table rather than the entity (the ORM's bulk-update bookkeeping too: no row they
+# change is loaded). The SET clause is the parameters named after columns; the WHERE's are bound.
+_PROGRESS = (
+    update(ITEMS)
+    .where(ITEMS.c.id == bindparam("item_id"), ITEMS.c.status == QueueStatus.PROCESSING)
+    .returning(ITEMS.c.user_id)
+)
+_FINISH = (
+    update(ITEMS)
+    .where(
+        ITEMS.c.id == bindparam("item_id"),
+        ITEMS.c.status == QueueStatus.PROCESSING,
+        # The claim's task id, None too (a claim made without one): IS NOT DISTINCT FROM, not =.
+        ITEMS.c.celery_task_id.is_not_distinct_from(
+            bindparam("claimed_by", type_=ITEMS.c.celery_task_id.type)
+        ),
+    )
+    .returning(ITEMS.c.id)
+)
 
 
 def cancel(*, session: Session, user_id: uuid.UUID, item_id: uuid.UUID) -> None:
