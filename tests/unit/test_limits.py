@@ -7,11 +7,13 @@ import itertools
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from redis.asyncio.connection import ConnectionPool
 
 from config.settings import get_settings
-from services.limits import deadline
+from services.limits import deadline, shared
 from services.limits.gate import (
     JITTER_ALLOWANCE_SECONDS,
     AdaptiveLimit,
@@ -172,6 +174,26 @@ def test_a_refused_call_makes_every_caller_wait_as_told() -> None:
         return time.monotonic() - started
 
     assert asyncio.run(scenario()) >= 0.25
+
+
+def test_many_calls_in_flight_share_a_few_redis_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not TEST_REDIS_URL:
+        pytest.skip("set TEST_REDIS_URL")
+    opened: list[object] = []
+    make_connection = ConnectionPool.make_connection
+
+    def counted(pool: ConnectionPool) -> Any:
+        opened.append(pool)
+        return make_connection(pool)
+
+    monkeypatch.setattr(ConnectionPool, "make_connection", counted)
+    cooldowns = [Cooldown(unique("shared")) for _ in range(40)]
+
+    async def forty_at_once() -> list[float]:
+        return await asyncio.gather(*(cooldown.remaining() for cooldown in cooldowns))
+
+    assert asyncio.run(forty_at_once()) == [0.0] * 40
+    assert 1 <= len(opened) <= shared.MAX_CONNECTIONS
 
 
 class CountedCooldown(Cooldown):
