@@ -11,9 +11,10 @@ from pydantic import BaseModel
 from pydantic_ai.models import Model, ModelRequestParameters
 from pydantic_ai.models.anthropic import AnthropicModel
 
+from config.settings import get_settings
 from services.anthropic_model import AnthropicModelWithKeptSchemas
 from services.emulator import EmulatorHandle
-from services.llm import GatedModel, build_agent, run_agent
+from services.llm import GatedModel, ProviderError, build_agent, run_agent
 
 
 class Found(BaseModel):
@@ -72,3 +73,32 @@ def test_each_schema_is_rewritten_once_and_as_pydantic_ai_would(
         assert customized == by_pydantic_ai
         [tool], [expected] = customized.output_tools, by_pydantic_ai.output_tools
         assert tool.parameters_json_schema == expected.parameters_json_schema
+
+
+def test_requests_go_through_the_one_client_with_the_sdk_retries_off(
+    emulator_config: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from anthropic import AsyncAnthropic
+
+    copies: list[object] = []
+    copy = AsyncAnthropic.copy
+
+    def copied(self: AsyncAnthropic, **options: Any) -> AsyncAnthropic:
+        copies.append(options)
+        return copy(self, **options)
+
+    monkeypatch.setattr(AsyncAnthropic, "copy", copied)
+    monkeypatch.setattr(AsyncAnthropic, "with_options", copied)
+    model = runs_of(Found, "Find the value.", times=2)
+    assert copies == []  # a copy per request resolved the platform headers again, in a thread
+    assert model.client.max_retries == 0
+
+
+def test_a_failing_request_is_sent_once_per_attempt_of_run_agent(emulator_config: EmulatorHandle) -> None:
+    emulator_config.configure(faults={"llm_other": {"rate": 1.0, "kinds": ["500"]}})
+    build = build_agent.__wrapped__
+    agent: Any = build("anthropic:claude-haiku-4-5", Found, "Answer briefly.")
+    with pytest.raises(ProviderError):
+        asyncio.run(run_agent(agent, "Find the value."))
+    # Exactly one layer retries (run_agent); the SDK's own retries would multiply the attempts.
+    assert emulator_config.stats()["calls"]["llm_other"] == get_settings().provider_max_attempts
