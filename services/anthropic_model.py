@@ -7,6 +7,8 @@ its runs hand over the same schema objects). The rewrite is a function of the sc
 `strict` flag, so its result is kept per schema object and reused; the tool definitions around it
 are still rebuilt per request, as pydantic-ai does.
 
+Also: the SDK's response models, built at a worker's start rather than at its first answer.
+
 Imported by services/llm.py only when an Anthropic model is built (the SDK takes seconds to import).
 """
 
@@ -25,6 +27,37 @@ from pydantic_ai.tools import ToolDefinition
 MAX_KEPT = 64
 
 type SchemaKey = tuple[int, bool | None]
+
+# A Messages API answer as Anthropic documents it: a tool call (structured output) and the usage.
+_RESPONSE: dict[str, Any] = {
+    "id": "msg_warm_up",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-haiku-4-5",
+    "content": [
+        {"type": "text", "text": ""},
+        {"type": "tool_use", "id": "toolu_warm_up", "name": "final_result", "input": {}},
+    ],
+    "stop_reason": "tool_use",
+    "stop_sequence": None,
+    "usage": {
+        "input_tokens": 1,
+        "output_tokens": 1,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "service_tier": "standard",
+    },
+}
+
+
+def build_response_models() -> None:
+    """Have the SDK build its response models now. It builds them when it reads its first answer
+    (a deferred model build and a validator per union field: ~40 ms of CPU here, most of a second on
+    a Pi, inside the first email and with every pipeline on the loop waiting); reading a documented
+    answer the way it reads one from the wire builds the same ones."""
+    from anthropic.types.beta import BetaMessage
+
+    BetaMessage.construct(**_RESPONSE)
 
 
 class AnthropicModelWithKeptSchemas(AnthropicModel):

@@ -6,7 +6,7 @@ import asyncio
 import json
 import random
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -173,6 +173,21 @@ def estimate_input_tokens(messages: list[ModelMessage], parameters: ModelRequest
     for tool in [*parameters.function_tools, *parameters.output_tools]:
         chars += len(json.dumps(tool.parameters_json_schema)) + len(tool.description or "")
     return max(1, chars // CHARS_PER_TOKEN)
+
+
+def warm_up(agents: Iterable[Agent[None, Any]]) -> None:
+    """What the agents' first requests would build inside an email: each model's profile (its first
+    reading looks the model up in genai-prices' data, ~10 ms of CPU) and the Anthropic SDK's
+    response models (services/anthropic_model.py)."""
+    anthropic = False
+    for agent in agents:
+        if isinstance(agent.model, Model):
+            _ = agent.model.profile
+            anthropic = anthropic or agent.model.system == "anthropic"
+    if anthropic:
+        from services.anthropic_model import build_response_models
+
+        build_response_models()
 
 
 @lru_cache(maxsize=4)

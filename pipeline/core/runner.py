@@ -20,6 +20,8 @@ from pipeline.steps.arxiv_helper import client as arxiv_client
 from pipeline.steps.email_composer import EmailComposerStep, composer_agent
 from pipeline.steps.template_parser import TemplateParserStep, parser_agent
 from pipeline.steps.web_scraper import WebScraperStep, summarizer_agent
+from pipeline.steps.web_scraper import search as web_search
+from services import llm
 from services.llm import ProviderError
 
 log = logging.getLogger(__name__)
@@ -42,12 +44,12 @@ def default_steps() -> PipelineSteps:
 
 def warm_up() -> None:
     """Build the agents now (a worker calls this at start-up): the first build imports the provider SDKs,
-    seconds of blocking work that would otherwise land inside the first email's parser step."""
+    seconds of blocking work that would otherwise land inside the first email's parser step; and what
+    their first requests and the first search would build (services/llm.py, web_scraper/search.py)."""
     default_steps()
     arxiv_client.warm_up()
-    parser_agent()
-    summarizer_agent()
-    composer_agent()
+    llm.warm_up([parser_agent(), summarizer_agent(), composer_agent()])
+    web_search.warm_up()
 
 
 async def run_pipeline(

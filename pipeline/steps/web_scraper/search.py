@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import anyio
 from exa_py import AsyncExa
 
 from config.settings import get_settings
@@ -66,6 +68,20 @@ async def shared_exa_client() -> SearchClient:
         if _shared.get(loop) is building:  # a failed build (no key?) is tried again by the next email
             del _shared[loop]
         raise
+
+
+def warm_up() -> None:
+    """Build the process loop's Exa client now (its HTTP client imports httpcore and loads the TLS
+    certificates: ~30 ms of CPU) and load anyio's asyncio backend, which the first request of any
+    HTTP client on the loop would load: both inside the first email otherwise. Without an Exa key
+    the first email finds out, as before."""
+
+    async def build() -> None:
+        with contextlib.suppress(Exception):
+            await shared_exa_client()
+        await anyio.sleep(0)
+
+    async_runtime.run(build())
 
 
 def build_search_queries(
