@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from database.engine import session_scope
 from models import QueueItem
+from models.base import utcnow
 from services.emulator import EmulatorHandle
 from services.emulator.roster import ROSTER
 from tests.fixtures.api import Caller
@@ -53,6 +55,7 @@ def test_a_single_email_is_next_to_start_even_behind_a_big_batch(
         "recipient_interest": PEOPLE[0].interest,
     }
     bob_id = client.post("/api/email/generate", json=single, headers=bob.headers).json()["task_id"]
+    visible = utcnow()  # the route answers after its commit: from here on claims can see B's item
 
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
@@ -69,16 +72,22 @@ def test_a_single_email_is_next_to_start_even_behind_a_big_batch(
     assert [item.status for item in done.values()].count("completed") == 101
     bob_item = done[bob_id]
     assert bob_item.started_at is not None
-    # Once B's item is in the line it is the next to start: of A's items started after it arrived,
-    # only claims already under way when it became visible (one per worker slot) may come first.
-    # (Measured from B's arrival, not A's third item: A's first items may finish before B posts.)
+    # Once B's item is in the line it is the next to start: of A's items started after it became
+    # visible, only claims already under way then (one per worker slot) may come first. Counted from
+    # the answer to B's POST, not from its row's created_at: between the insert and the commit a slot
+    # could finish an item and start another (a flaky failure under a loaded suite).
     overtook = [
         item
         for item_id, item in done.items()
         if item_id != bob_id
         and item.started_at is not None
-        and bob_item.created_at < item.started_at < bob_item.started_at
+        and visible < _aware(item.started_at) < _aware(bob_item.started_at)
     ]
     assert len(overtook) <= WORKER_SLOTS, [item.batch_index for item in overtook]
     wait = (bob_item.started_at - bob_item.created_at).total_seconds()
     print(f"\nB's single email waited {wait:.2f} s to start behind A's 100-item batch")
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their UTC offset."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
